@@ -1,0 +1,41 @@
+"""Know Yourself: the application factory."""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+from quiz import config as config_module
+
+LANGUAGES = ("en", "ko")
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    root = config_module.ROOT
+    app = Flask(__name__, instance_relative_config=True,
+                template_folder=os.path.join(root, "templates"),
+                static_folder=os.path.join(root, "quiz", "static"))
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(config_module.from_environment(app.instance_path))
+    if config:
+        app.config.update(config)
+    app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+
+    from quiz import banks, db, i18n, web
+    banks.init_app(app)
+    db.init_app(app)
+    i18n.init_app(app)
+    web.init_app(app)
+
+    from quiz.blueprints import api, author, main, results, take
+    app.register_blueprint(main.bp)
+    app.register_blueprint(take.bp)
+    app.register_blueprint(results.bp)
+    app.register_blueprint(api.bp, url_prefix="/api")
+    app.register_blueprint(author.bp)
+
+    from quiz import cli
+    cli.init_app(app)
+    return app

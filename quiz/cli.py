@@ -1,0 +1,85 @@
+"""`flask --app app quiz …`: the authors' and operators' commands (CONTRACT §3)."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from quiz.bank import bank_files, check_file, json_schema
+from quiz.config import ROOT
+
+quiz_cli = AppGroup("quiz", help="Check, inspect and report on question banks.")
+
+
+def _display(path: str) -> str:
+    rel = os.path.relpath(path)
+    return path if rel.startswith("..") else rel
+
+
+@quiz_cli.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(dir_okay=True, file_okay=True, path_type=str))
+@click.option("--quiet", "-q", is_flag=True, help="Print only the summary line.")
+def check_command(paths: tuple[str, ...], quiet: bool) -> None:
+    """Validate banks (default: every bank in QUIZ_BANKS).
+
+    Prints every problem, one a line, as PATH:LINE:COL: error[CODE]: message, then a summary.
+    Exit 0 when there are no errors, 1 when there are, 2 on bad usage.
+    """
+    from flask import current_app
+    files: list[str] = []
+    if paths:
+        for p in paths:
+            files.extend(bank_files(p) if os.path.isdir(p) else [p])
+    else:
+        files = bank_files(current_app.config["QUIZ_BANKS"])
+    errors = warnings = 0
+    seen_ids: dict[str, str] = {}
+    for path in files:
+        bank, problems = check_file(path, _display(path))
+        if bank is not None:
+            if bank.id in seen_ids:
+                from quiz.errors import ErrorCode, Problem
+                problems.append(Problem(ErrorCode.BANK_013, _display(path), 1, 1,
+                                        {"id": bank.id, "other": seen_ids[bank.id]}))
+            seen_ids.setdefault(bank.id, _display(path))
+        for p in problems:
+            if p.severity == "error":
+                errors += 1
+            else:
+                warnings += 1
+            if not quiet:
+                click.echo(p.render())
+    summary = (f"{len(files)} bank{'s' if len(files) != 1 else ''} checked: "
+               f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}")
+    if not files:
+        summary = "no bank files found"
+    click.echo(summary)
+    sys.exit(1 if errors or not files else 0)
+
+
+@quiz_cli.command("schema")
+def schema_command() -> None:
+    """Print the JSON Schema of the bank format (the same as questions/bank.schema.json)."""
+    click.echo(schema_text(), nl=False)
+
+
+def schema_text() -> str:
+    return json.dumps(json_schema(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+SCHEMA_FILE = os.path.join(ROOT, "questions", "bank.schema.json")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(quiz_cli)
+    # Commands built in their own modules register themselves on quiz_cli when imported.
+    for module in ("quiz.simulate", "quiz.reports"):
+        try:
+            __import__(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise

@@ -1,0 +1,86 @@
+"""Configuration from the environment (CONTRACT §2), in one table that the docs test reads."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str | None
+    help: str
+
+
+SETTINGS = (
+    Setting("DATABASE_URL", None, "any SQLAlchemy URL; default sqlite:///<instance folder>/quiz.sqlite3"),
+    Setting("SECRET_KEY", None, "signs sessions and CSRF tokens; generated once into the instance folder "
+                                "unless set; required (and the same on every host) in production"),
+    Setting("QUIZ_ENV", "development", "'production': secure cookies, HSTS, no debug, SECRET_KEY required"),
+    Setting("QUIZ_BANKS", "questions/", "folder (or ':'-separated files) of question banks"),
+    Setting("REDIS_URL", None, "shared store for rate limits across processes and hosts"),
+    Setting("QUIZ_RATE_LIMIT", "30/minute", "Flask-Limiter limit for submissions per client address"),
+    Setting("QUIZ_PROXY_HOPS", "0", "how many reverse proxies to trust for the client address (ProxyFix)"),
+    Setting("QUIZ_AUTHOR_KEY", None, "enables /author outside development when set"),
+    Setting("QUIZ_BASE_URL", None, "absolute base URL for share links behind a proxy"),
+)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _secret_key(instance_path: str) -> str:
+    """A key generated once and kept in the instance folder, so restarts keep sessions valid."""
+    path = os.path.join(instance_path, "secret_key")
+    try:
+        with open(path, encoding="ascii") as fh:
+            key = fh.read().strip()
+            if key:
+                return key
+    except OSError:
+        pass
+    os.makedirs(instance_path, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600) if not os.path.exists(path) else None
+    if fd is None:  # another process won the race: use its key
+        with open(path, encoding="ascii") as fh:
+            return fh.read().strip() or key
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def from_environment(instance_path: str, environ: dict[str, str] | None = None) -> dict[str, Any]:
+    env = os.environ if environ is None else environ
+    quiz_env = env.get("QUIZ_ENV", "development")
+    production = quiz_env == "production"
+    secret = env.get("SECRET_KEY")
+    if production and not secret:
+        raise ConfigError("QUIZ_ENV=production needs SECRET_KEY set (the same value on every host)")
+    banks = env.get("QUIZ_BANKS") or os.path.join(ROOT, "questions")
+    db_url = env.get("DATABASE_URL") or "sqlite:///" + os.path.join(instance_path, "quiz.sqlite3")
+    if db_url.startswith("postgres://"):  # Heroku-style URLs name no driver
+        db_url = "postgresql+psycopg://" + db_url[len("postgres://"):]
+    elif db_url.startswith("postgresql://"):
+        db_url = "postgresql+psycopg://" + db_url[len("postgresql://"):]
+    return {
+        "QUIZ_ENV": quiz_env,
+        "SECRET_KEY": secret or _secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": db_url,
+        "QUIZ_BANKS": banks,
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        "QUIZ_RATE_LIMIT": env.get("QUIZ_RATE_LIMIT") or "30/minute",
+        "QUIZ_PROXY_HOPS": int(env.get("QUIZ_PROXY_HOPS") or 0),
+        "QUIZ_AUTHOR_KEY": env.get("QUIZ_AUTHOR_KEY") or None,
+        "QUIZ_BASE_URL": (env.get("QUIZ_BASE_URL") or "").rstrip("/") or None,
+        "SESSION_COOKIE_SECURE": production,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": 3600 * 4,
+        "DEBUG": False if production else None,
+    }

@@ -1,0 +1,130 @@
+"""The catalogue of problems the bank loader can report.
+
+Every problem an author can meet has one stable code here (pyxform's habit, with the code kept in
+the rendered text so people and tests can key on it). Messages are templates; `Problem.message`
+fills them fail-soft, so a missing context key prints `unknown` instead of crashing the checker.
+`docs/authoring.md` documents every code with an example; `tests/test_docs.py` keeps the two in step.
+"""
+from __future__ import annotations
+
+import enum
+import string
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Detail:
+    severity: str  # "error" | "warning"
+    template: str
+    fix: str = ""
+
+
+class ErrorCode(enum.Enum):
+    # -- the file itself ------------------------------------------------------------------------
+    FILE_001 = Detail("error", "cannot read the file: {reason}")
+    FILE_002 = Detail("error", "the file is {size} bytes; banks are limited to {limit} bytes",
+                      "split it into smaller banks")
+    FILE_003 = Detail("error", "the file is not UTF-8 text (byte 0x{byte} cannot be decoded)",
+                      "save the file as UTF-8")
+    FILE_004 = Detail("error", "the file is empty", "start from the example in docs/authoring.md")
+    # -- YAML as data only ---------------------------------------------------------------------
+    YAML_001 = Detail("error", "YAML syntax error: {problem}")
+    YAML_002 = Detail("error", "duplicate key '{key}' (first given on line {first_line})",
+                      "remove one of the two; YAML keeps only the last, silently")
+    YAML_003 = Detail("error", "anchors and aliases ('&', '*') are not allowed in a bank",
+                      "write the value out in full")
+    YAML_004 = Detail("error", "YAML tag '{tag}' is not allowed: a bank is plain data",
+                      "remove the tag")
+    YAML_005 = Detail("error", "nesting deeper than {limit} levels", "flatten the structure")
+    YAML_006 = Detail("error", "'{value}' is not a boolean in this format (YAML 1.1 would read it as {meaning})",
+                      "write true or false")
+    YAML_007 = Detail("error", "a bank file holds one YAML document; found another here",
+                      "remove the extra '---' or move it to its own file")
+    # -- shape (the JSON Schema) ---------------------------------------------------------------
+    SCHEMA_001 = Detail("error", "a bank must be a mapping at the top level, found {found}",
+                        "start with 'id: my-bank'")
+    SCHEMA_002 = Detail("error", "unknown key '{key}' in {where}{suggestion}")
+    SCHEMA_003 = Detail("error", "missing required key '{key}' in {where}")
+    SCHEMA_004 = Detail("error", "{where} should be {expected}, found {found}")
+    SCHEMA_005 = Detail("error", "{where}: {problem}")
+    # -- meaning -------------------------------------------------------------------------------
+    BANK_001 = Detail("error", "duplicate {kind} id '{id}' (first defined on line {first_line})",
+                      "give each {kind} its own id")
+    BANK_002 = Detail("error", "unknown path '{id}'{suggestion}", "paths are: {known}")
+    BANK_003 = Detail("error", "unknown section '{id}'{suggestion}", "sections are: {known}")
+    BANK_004 = Detail("error", "unknown question '{id}'{suggestion}")
+    BANK_005 = Detail("error", "question '{question}' has no option '{id}'{suggestion}",
+                      "options are: {known}")
+    BANK_006 = Detail("error", "scale min ({min}) must be below max ({max})")
+    BANK_007 = Detail("error", "text is missing language '{lang}'", "add '{lang}: ...'")
+    BANK_008 = Detail("error", "text has language '{lang}', which the bank does not declare",
+                      "add it to 'languages' or remove it")
+    BANK_009 = Detail("error", "operator '{op}' does not fit a {type} question", "use one of: {allowed}")
+    BANK_010 = Detail("error", "value for '{op}' on a {type} question must be {expected}, found {found}")
+    BANK_011 = Detail("error", "a {type} question {problem}")
+    BANK_012 = Detail("error", "scale label {label} lies outside {min}..{max}")
+    BANK_013 = Detail("error", "bank id '{id}' is also used by {other}", "bank ids must be unique")
+    BANK_014 = Detail("error", "archetype profile {problem}")
+    BANK_015 = Detail("error", "max_choices {value} must be between 1 and the number of options ({count})")
+    BANK_016 = Detail("warning", "trait '{trait}' is never set by a rule, so it cannot match",
+                      "add a rule whose 'then' has 'flag: {trait}', or remove the trait")
+    BANK_017 = Detail("warning", "question '{id}' gives no points to any path and no rule reads it")
+    BANK_018 = Detail("error", "plain text in a bank with languages {languages}",
+                      "write it as a mapping: {{{example}}}")
+    BANK_019 = Detail("error", "the bank declares no paths", "add at least two paths")
+    BANK_020 = Detail("warning", "path '{id}' gets no points from any question or rule",
+                      "it can never win; add questions that score it")
+
+    @property
+    def severity(self) -> str:
+        return self.value.severity
+
+
+class _FailSoft(dict):
+    def __missing__(self, key: str) -> str:  # a template never crashes on missing context
+        return "unknown"
+
+
+_formatter = string.Formatter()
+
+
+def _fill(template: str, context: dict[str, Any]) -> str:
+    try:
+        return _formatter.vformat(template, (), _FailSoft(context))
+    except (ValueError, IndexError):  # a malformed template is our bug, not the author's
+        return template
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem at one place in one file."""
+
+    code: ErrorCode
+    path: str
+    line: int
+    col: int
+    context: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def severity(self) -> str:
+        return self.code.severity
+
+    @property
+    def message(self) -> str:
+        text = _fill(self.code.value.template, self.context)
+        if self.code.value.fix:
+            text += f" (fix: {_fill(self.code.value.fix, self.context)})"
+        return text
+
+    def render(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.severity}[{self.code.name}]: {self.message}"
+
+
+class BankError(Exception):
+    """Raised when a bank cannot be loaded; carries every problem found, not only the first."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        errors = [p for p in problems if p.severity == "error"]
+        super().__init__("\n".join(p.render() for p in errors) or "invalid bank")

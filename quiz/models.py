@@ -1,0 +1,58 @@
+"""What is stored: bank snapshots, results and quiz drafts (SQLAlchemy 2 typed models)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from quiz.extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class BankSnapshot(db.Model):
+    """A bank's content, kept by hash, so an old result renders exactly as it did."""
+
+    __tablename__ = "bank_snapshot"
+    hash: so.Mapped[str] = so.mapped_column(sa.String(80), primary_key=True)
+    bank_id: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)
+    version: so.Mapped[int] = so.mapped_column(sa.Integer)
+    content: so.Mapped[str] = so.mapped_column(sa.Text)  # the bank's canonical JSON
+    created_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+class Result(db.Model):
+    """One submitted quiz: the answers, what was computed from them, and the bank it is pinned to."""
+
+    __tablename__ = "result"
+    id: so.Mapped[int] = so.mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
+    token: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    # Only a hash of the delete key is stored: a database leak does not let anyone delete results.
+    delete_key_hash: so.Mapped[str] = so.mapped_column(sa.String(128))
+    submission_id: so.Mapped[str | None] = so.mapped_column(sa.String(64), unique=True, nullable=True)
+    bank_id: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)
+    bank_version: so.Mapped[int] = so.mapped_column(sa.Integer)
+    bank_hash: so.Mapped[str] = so.mapped_column(sa.ForeignKey("bank_snapshot.hash"), index=True)
+    lang: so.Mapped[str] = so.mapped_column(sa.String(8), default="en")
+    answers: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON)
+    outcome: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON)  # the computed result, as the API shows it
+    primary_path: so.Mapped[str] = so.mapped_column(sa.String(64))
+    created_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)
+
+
+class Draft(db.Model):
+    """A quiz in progress: the answers so far, kept server-side so Back, reloads and expired
+    form tokens never lose them; its token is also the "continue later" link (7 days)."""
+
+    __tablename__ = "draft"
+    token: so.Mapped[str] = so.mapped_column(sa.String(64), primary_key=True)
+    bank_id: so.Mapped[str] = so.mapped_column(sa.String(64))
+    answers: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON, default=dict)
+    lang: so.Mapped[str] = so.mapped_column(sa.String(8), default="en")
+    result_token: so.Mapped[str | None] = so.mapped_column(sa.String(64), nullable=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)

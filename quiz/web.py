@@ -1,0 +1,61 @@
+"""Cross-cutting web concerns: proxies, security headers, CSRF, rate limits, error pages."""
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from quiz.extensions import csrf, limiter
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/api" or (
+        request.accept_mimetypes.best_match(["application/json", "text/html"]) == "application/json")
+
+
+def json_error(status: int, code: str, message: str, **extra):  # noqa: ANN003
+    body = {"error": {"code": code, "message": message}}
+    body.update(extra)
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def init_app(app: Flask) -> None:
+    hops = app.config.get("QUIZ_PROXY_HOPS") or 0
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    production = app.config.get("QUIZ_ENV") == "production"
+
+    @app.after_request
+    def security_headers(response):  # noqa: ANN001, ANN202
+        h = response.headers
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("Referrer-Policy", "same-origin")
+        h.setdefault("X-Frame-Options", "DENY")
+        # Everything is served from our own origin: no CDN, web font or analytics may load.
+        h.setdefault("Content-Security-Policy",
+                     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+                     "script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'")
+        if production:
+            h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):  # noqa: ANN202
+        status = exc.code or 500
+        if wants_json():
+            code = {404: "not_found", 405: "method_not_allowed", 403: "forbidden", 400: "bad_request",
+                    410: "gone", 413: "too_large", 415: "unsupported_media_type", 429: "rate_limited",
+                    422: "invalid"}.get(status, "http_error")
+            return json_error(status, code, exc.description or exc.name)
+        return render_template("errors/error.html", status=status, error=exc), status
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):  # noqa: ANN202
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        if wants_json():
+            return json_error(500, "internal", "an unexpected error happened; it has been logged")
+        return render_template("errors/error.html", status=500, error=None), 500

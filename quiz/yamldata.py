@@ -1,0 +1,227 @@
+"""YAML as data only, with the position of every node.
+
+We read the event stream (libyaml's C parser when present) and build plain dicts, lists and
+scalars ourselves, because the usual loaders are wrong for authored files in four ways:
+duplicate keys silently keep the last; aliases can expand exponentially ("billion laughs");
+deep nesting exhausts the recursive composer; and YAML 1.1 turns `no`, `on` and `0755` into a
+boolean and an octal number. Here duplicate keys, aliases, tags and deep nesting are reported as
+problems, and plain scalars follow a strict subset of the YAML 1.2 core schema: `true`/`false`,
+`null`, decimal integers without leading zeros, and decimal floats; anything else is a string.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from quiz.errors import ErrorCode, Problem
+
+MAX_BYTES = 1024 * 1024
+MAX_DEPTH = 48
+
+_Parser = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)\Z")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+\.[0-9]*|[0-9]+(\.[0-9]*)?[eE][-+]?[0-9]+|\.[0-9]+[eE][-+]?[0-9]+)\Z")
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_NULL = {"null", "Null", "NULL", "~", ""}
+# Words YAML 1.1 reads as booleans; we keep them as strings and say so where a boolean is due.
+YAML11_BOOLEANS = {w: True for w in ("y", "Y", "yes", "Yes", "YES", "on", "On", "ON")} | {
+    w: False for w in ("n", "N", "no", "No", "NO", "off", "Off", "OFF")}
+
+Path = tuple[Any, ...]
+
+
+@dataclass
+class Document:
+    """The data of one file, where each value and key stood, and the problems met reading it."""
+
+    data: Any = None
+    positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    key_positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    plain: set[Path] = field(default_factory=set)  # paths of unquoted scalars
+    problems: list[Problem] = field(default_factory=list)
+
+    def where(self, path: Path) -> tuple[int, int]:
+        """The position of the value at `path`, or of its nearest ancestor that has one."""
+        p = tuple(path)
+        while p:
+            if p in self.positions:
+                return self.positions[p]
+            p = p[:-1]
+        return self.positions.get((), (1, 1))
+
+    def where_key(self, path: Path) -> tuple[int, int]:
+        return self.key_positions.get(tuple(path)) or self.where(path)
+
+
+def resolve_plain(text: str) -> Any:
+    if text in _BOOL:
+        return _BOOL[text]
+    if text in _NULL:
+        return None
+    if _INT.match(text):
+        return int(text)
+    if _FLOAT.match(text):
+        return float(text)
+    return text
+
+
+def read_bytes(raw: bytes, filename: str) -> Document:
+    doc = Document()
+
+    def fail(code: ErrorCode, line: int = 1, col: int = 1, **ctx: Any) -> Document:
+        doc.problems.append(Problem(code, filename, line, col, ctx))
+        return doc
+
+    if len(raw) > MAX_BYTES:
+        return fail(ErrorCode.FILE_002, size=len(raw), limit=MAX_BYTES)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        return fail(ErrorCode.FILE_003, line, col, byte=f"{raw[exc.start]:02x}")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\x00" in text:
+        i = text.index("\x00")
+        return fail(ErrorCode.FILE_003, text.count("\n", 0, i) + 1, i - (text.rfind("\n", 0, i) + 1) + 1, byte="00")
+    if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
+        return fail(ErrorCode.FILE_004)
+    _build(text, filename, doc)
+    return doc
+
+
+def read_file(path: str, display: str | None = None) -> Document:
+    name = display or path
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)
+            if len(raw) > MAX_BYTES:  # never read a huge file whole just to refuse it
+                fh.seek(0, 2)
+                size = fh.tell()
+                doc = Document()
+                doc.problems.append(Problem(ErrorCode.FILE_002, name, 1, 1, {"size": size, "limit": MAX_BYTES}))
+                return doc
+    except OSError as exc:
+        doc = Document()
+        doc.problems.append(Problem(ErrorCode.FILE_001, name, 1, 1, {"reason": exc.strerror or str(exc)}))
+        return doc
+    return read_bytes(raw, name)
+
+
+def _pos(mark: Any) -> tuple[int, int]:
+    return (mark.line + 1, mark.column + 1)
+
+
+def _build(text: str, filename: str, doc: Document) -> None:
+    """Turn the event stream into data. Iterative, so depth costs no Python stack."""
+    # Each frame: [container, path, pending_key, key_pos, first_key_lines]
+    stack: list[list[Any]] = []
+    root_set = False
+    documents = 0
+
+    def problem(code: ErrorCode, pos: tuple[int, int], **ctx: Any) -> None:
+        doc.problems.append(Problem(code, filename, pos[0], pos[1], ctx))
+
+    def attach(value: Any, pos: tuple[int, int], is_plain: bool = False) -> Path | None:
+        """Place a finished value in its parent; return its path (None when it was dropped)."""
+        nonlocal root_set
+        if not stack:
+            doc.data, root_set = value, True
+            doc.positions[()] = pos
+            return ()
+        frame = stack[-1]
+        container, path = frame[0], frame[1]
+        if isinstance(container, list):
+            p = path + (len(container),)
+            container.append(value)
+        else:
+            if frame[2] is _NO_KEY:  # this value is a key
+                if isinstance(value, (dict, list)):
+                    problem(ErrorCode.SCHEMA_005, pos, where="a key", problem="keys must be plain scalars")
+                    value = repr(value)
+                frame[2], frame[3] = value, pos
+                return None
+            key, key_pos = frame[2], frame[3]
+            frame[2] = _NO_KEY
+            p = path + (key,)
+            if key in container:
+                problem(ErrorCode.YAML_002, key_pos, key=key, first_line=frame[4][key])
+                return None
+            container[key] = value
+            frame[4][key] = key_pos[0]
+            doc.key_positions[p] = key_pos
+        doc.positions[p] = pos
+        if is_plain:
+            doc.plain.add(p)
+        return p
+
+    try:
+        for event in yaml.parse(text, Loader=_Parser):
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    problem(ErrorCode.YAML_007, _pos(event.start_mark))
+                    break
+                continue
+            if isinstance(event, (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)):
+                continue
+            pos = _pos(event.start_mark)
+            anchor = getattr(event, "anchor", None)
+            if anchor is not None:
+                problem(ErrorCode.YAML_003, pos)
+            tag = getattr(event, "tag", None)
+            implicit = getattr(event, "implicit", True)
+            explicit_tag = tag is not None and tag != "!" and not (
+                implicit is True or (isinstance(implicit, tuple) and any(implicit)))
+            if isinstance(event, yaml.AliasEvent):
+                problem(ErrorCode.YAML_003, pos)
+                attach(None, pos)
+            elif isinstance(event, yaml.ScalarEvent):
+                if explicit_tag:
+                    problem(ErrorCode.YAML_004, pos, tag=tag)
+                # implicit[0]: a plain scalar with no tag, the only kind we resolve to a non-string
+                plain = bool(event.implicit[0]) and not explicit_tag and event.style in (None, "")
+                value = resolve_plain(event.value) if plain else event.value
+                attach(value, pos, plain)
+            elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                if explicit_tag:
+                    problem(ErrorCode.YAML_004, pos, tag=tag)
+                if len(stack) >= MAX_DEPTH:
+                    problem(ErrorCode.YAML_005, pos, limit=MAX_DEPTH)
+                    doc.data = None
+                    return
+                container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
+                parent_path = stack[-1][1] if stack else ()
+                stack.append([container, None, _NO_KEY, None, {}])
+                # The path is known only once the container is placed; place it now (empty, filled
+                # in place), which keeps document order and positions exact.
+                stack.pop()
+                p = attach(container, pos)
+                stack.append([container, p if p is not None else parent_path + ("<dropped>",), _NO_KEY, None, {}])
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                stack.pop()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        pos = _pos(mark) if mark is not None else (1, 1)
+        problem(ErrorCode.YAML_001, pos, problem=(exc.problem or exc.context or "invalid YAML").strip())
+        doc.data = None
+    except yaml.YAMLError as exc:  # reader errors (control characters) carry no problem_mark
+        problem(ErrorCode.YAML_001, (getattr(exc, "line", 0) + 1 if hasattr(exc, "line") else 1, 1), problem=str(exc).splitlines()[0])
+        doc.data = None
+    except RecursionError:  # belt and braces: the C parser never recurses, the pure one might
+        problem(ErrorCode.YAML_005, (1, 1), limit=MAX_DEPTH)
+        doc.data = None
+
+
+class _NoKey:
+    def __repr__(self) -> str:
+        return "<no key>"
+
+
+_NO_KEY = _NoKey()

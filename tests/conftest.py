@@ -1,0 +1,119 @@
+"""Shared fixtures: an app on a real, fresh SQLite file (or PostgreSQL when TEST_DATABASE_URL
+says so), migrated with the real migrations, serving the tiny fixture bank."""
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+TINY_BANK = os.path.join(HERE, "data", "tiny.yaml")
+SHIPPED_BANKS = os.path.join(ROOT, "questions")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def need(what: str, reason: str) -> None:
+    """Skip a test whose service is missing, except in CI, where a missing service must fail."""
+    if IN_CI:
+        pytest.fail(f"{what} is required in CI (CI=true): {reason}")
+    pytest.skip(f"{what} not available: {reason}")
+
+
+def postgres_available() -> str | None:
+    try:
+        import psycopg
+        with psycopg.connect(POSTGRES_URL.replace("+psycopg", ""), connect_timeout=3):
+            return None
+    except Exception as exc:  # noqa: BLE001
+        return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+@pytest.fixture
+def postgres_url() -> str:
+    problem = postgres_available()
+    if problem:
+        need("PostgreSQL", problem)
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def redis_url() -> str:
+    try:
+        import redis
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except Exception as exc:  # noqa: BLE001
+        need("Redis", str(exc))
+    return REDIS_URL
+
+
+def _fresh_postgres_schema(url: str) -> tuple[str, callable]:
+    """A private schema on the shared test database, dropped afterwards."""
+    import psycopg
+    schema = "t_" + uuid.uuid4().hex[:12]
+    plain = url.replace("+psycopg", "")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+
+    def drop() -> None:
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options=-csearch_path%3D{schema}", drop
+
+
+def make_app(tmp_path, banks: str = TINY_BANK, database_url: str | None = None, **extra):  # noqa: ANN001, ANN003, ANN201
+    from flask_migrate import upgrade
+
+    from quiz import create_app
+    cleanup = None
+    url = database_url or os.environ.get("TEST_DATABASE_URL")
+    if url and url.startswith("postgresql"):
+        url, cleanup = _fresh_postgres_schema(url)
+    elif not url:
+        url = f"sqlite:///{tmp_path}/quiz.sqlite3"
+    config = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "QUIZ_BANKS": banks,
+              "QUIZ_RATE_LIMIT": "100000/second", "SECRET_KEY": "test-secret", "SERVER_NAME": None}
+    config.update(extra)
+    app = create_app(config)
+    with app.app_context():
+        upgrade()
+    app.cleanup = cleanup
+    return app
+
+
+@pytest.fixture
+def app(tmp_path):  # noqa: ANN001, ANN201
+    app = make_app(tmp_path)
+    yield app
+    from quiz.extensions import db
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    if app.cleanup:
+        app.cleanup()
+
+
+@pytest.fixture
+def shipped_app(tmp_path):  # noqa: ANN001, ANN201
+    app = make_app(tmp_path, banks=SHIPPED_BANKS)
+    yield app
+    from quiz.extensions import db
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    if app.cleanup:
+        app.cleanup()
+
+
+@pytest.fixture
+def client(app):  # noqa: ANN001, ANN201
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):  # noqa: ANN001, ANN201
+    return app.test_cli_runner()
