@@ -1,0 +1,263 @@
+"""Submitting, reading and deleting results: the one place a result is created or destroyed.
+
+The quiz flow and the JSON API both call `submit`; the results pages and the API read through
+`get_result`, `snapshot_bank` and `result_json`. Views stay thin; the rules live here.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from quiz import models
+from quiz.bank import Bank
+from quiz.extensions import db
+
+# 24 random bytes → 32 URL-safe characters, 192 bits: far beyond guessing, never derived from
+# the answers or a counter.
+TOKEN_BYTES = 24
+SUBMISSION_ID_MAX = 64  # the column's width
+
+
+class InvalidAnswers(Exception):
+    """The answers did not pass validation; `errors` says which question and why."""
+
+    def __init__(self, errors: list) -> None:  # list[quiz.answers.AnswerError]
+        self.errors = list(errors)
+        super().__init__("; ".join(f"{getattr(e, 'question', '?')}: {getattr(e, 'message', e)}"
+                                   for e in self.errors) or "invalid answers")
+
+
+class InvalidSubmissionId(ValueError):
+    """A submission id that cannot be stored (wrong type or too long)."""
+
+
+@dataclass
+class Submission:
+    result: models.Result
+    created: bool
+    delete_key: str | None  # given only when this call created the result
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+# -- creating ----------------------------------------------------------------------------------
+
+def submit(bank: Bank, raw_answers: Mapping, *, lang: str = "en",
+           submission_id: str | None = None) -> Submission:
+    """Validate, score and store one submission, atomically.
+
+    With a `submission_id` the call is idempotent: the same id again returns the stored result
+    (created=False), even when two requests race each other.
+    """
+    if submission_id is not None:
+        if not isinstance(submission_id, str) or not 1 <= len(submission_id) <= SUBMISSION_ID_MAX:
+            raise InvalidSubmissionId(f"submission_id must be a string of 1 to {SUBMISSION_ID_MAX} characters")
+        existing = _by_submission_id(submission_id)
+        if existing is not None:
+            return Submission(existing, False, None)
+
+    from quiz.answers import validate_answers
+    from quiz.scoring import score
+
+    clean, errors = validate_answers(bank, raw_answers)
+    if errors:
+        raise InvalidAnswers(errors)
+    outcome = score(bank, clean).to_dict()
+
+    delete_key = new_token()
+    result = models.Result(
+        token=new_token(), delete_key_hash=hash_key(delete_key), submission_id=submission_id,
+        bank_id=bank.id, bank_version=bank.version, bank_hash=bank.content_hash,
+        lang=lang if isinstance(lang, str) and lang in bank.languages else bank.languages[0],
+        answers=_jsonable(clean), outcome=outcome, primary_path=outcome["primary"],
+        created_at=models.utcnow())
+    try:
+        _ensure_snapshot(bank)
+        db.session.add(result)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        if submission_id is not None:
+            existing = _by_submission_id(submission_id)
+            if existing is not None:  # a concurrent request with the same id won the race
+                return Submission(existing, False, None)
+        raise
+    except Exception:
+        db.session.rollback()
+        raise
+    return Submission(result, True, delete_key)
+
+
+def _jsonable(clean: Mapping) -> dict[str, Any]:
+    """Answers as JSON can hold them (multi answers may come back as tuples or sets)."""
+    out: dict[str, Any] = {}
+    for qid, value in clean.items():
+        if isinstance(value, (set, frozenset)):
+            value = sorted(value)
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[qid] = value
+    return out
+
+
+def _by_submission_id(submission_id: str) -> models.Result | None:
+    return db.session.execute(
+        sa.select(models.Result).where(models.Result.submission_id == submission_id)).scalar_one_or_none()
+
+
+def _ensure_snapshot(bank: Bank) -> None:
+    """Insert the bank's snapshot unless it is there, inside the caller's transaction.
+
+    INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL, so two processes storing the
+    first result of a new bank version at once do not fail each other.
+    """
+    values = {"hash": bank.content_hash, "bank_id": bank.id, "version": bank.version,
+              "content": bank.canonical_json, "created_at": models.utcnow()}
+    table = models.BankSnapshot.__table__
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+        db.session.execute(insert(table).values(**values).on_conflict_do_nothing(index_elements=["hash"]))
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+        db.session.execute(insert(table).values(**values).on_conflict_do_nothing(index_elements=["hash"]))
+    else:  # another database: check, then insert inside a savepoint
+        if db.session.get(models.BankSnapshot, bank.content_hash) is None:
+            try:
+                with db.session.begin_nested():
+                    db.session.execute(sa.insert(table).values(**values))
+            except IntegrityError:
+                pass
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+def get_result(token: str) -> models.Result | None:
+    if not isinstance(token, str) or not token or len(token) > 64:
+        return None
+    return db.session.execute(
+        sa.select(models.Result).where(models.Result.token == token)).scalar_one_or_none()
+
+
+def result_exists(token: str) -> bool:
+    """A primary-key-cheap check that caches make before serving, so no cache outlives a delete."""
+    if not isinstance(token, str) or not token or len(token) > 64:
+        return False
+    return db.session.execute(
+        sa.select(models.Result.id).where(models.Result.token == token)).first() is not None
+
+
+_snapshots: dict[str, Bank] = {}
+_snapshots_lock = threading.Lock()
+
+
+def snapshot_bank(result: models.Result) -> Bank:
+    """The bank the result was scored with (its pinned snapshot), parsed once per hash."""
+    bank = _snapshots.get(result.bank_hash)
+    if bank is not None:
+        return bank
+    snap = db.session.get(models.BankSnapshot, result.bank_hash)
+    if snap is None:  # cannot happen with the foreign key; say so plainly if it does
+        raise LookupError(f"bank snapshot {result.bank_hash} is missing")
+    bank = Bank.from_snapshot(snap.content)
+    with _snapshots_lock:
+        _snapshots.setdefault(result.bank_hash, bank)
+    return _snapshots[result.bank_hash]
+
+
+# -- deleting ----------------------------------------------------------------------------------
+
+# Modules that keep derived copies of a result (rendered pages, PNG previews) register a
+# callback here; `delete_result` calls each with the token after the row is gone.
+_on_delete: list[Callable[[str], None]] = []
+
+
+def on_delete(callback: Callable[[str], None]) -> Callable[[str], None]:
+    if callback not in _on_delete:
+        _on_delete.append(callback)
+    return callback
+
+
+def key_matches(result: models.Result, key: str | None) -> bool:
+    if not isinstance(key, str) or not key:
+        return False
+    return hmac.compare_digest(result.delete_key_hash, hash_key(key))
+
+
+def delete_result(token: str, key: str | None) -> bool:
+    """Hard-delete the result if `key` is its delete key. False for a wrong key.
+
+    Raises LookupError when there is no such result (the caller answers 404).
+    """
+    result = get_result(token)
+    if result is None:
+        raise LookupError(token)
+    if not key_matches(result, key):
+        return False
+    db.session.execute(sa.delete(models.Result).where(models.Result.id == result.id))
+    db.session.commit()
+    for callback in list(_on_delete):
+        try:
+            callback(token)
+        except Exception:  # noqa: BLE001  a stale cache entry is checked against the row anyway
+            pass
+    return True
+
+
+# -- presenting --------------------------------------------------------------------------------
+
+def iso_utc(moment: datetime) -> str:
+    if moment.tzinfo is None:  # SQLite hands back naive datetimes; they were stored as UTC
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def result_url(token: str, base_url: str) -> str:
+    return f"{base_url.rstrip('/')}/r/{token}"
+
+
+def result_json(result: models.Result, *, lang: str, base_url: str,
+                delete_key: str | None = None) -> dict[str, Any]:
+    """The result as CONTRACT §4 shows it. `delete_key` only for the answer that created it."""
+    bank = snapshot_bank(result)
+    out = result.outcome or {}
+    archetype = None
+    if out.get("archetype"):
+        arch = bank.archetype_by_id.get(out["archetype"].get("id"))
+        archetype = {"id": out["archetype"].get("id"),
+                     "title": bank.text(arch.title, lang) if arch else out["archetype"].get("id"),
+                     "similarity": out["archetype"].get("similarity")}
+    body: dict[str, Any] = {"token": result.token, "url": result_url(result.token, base_url)}
+    if delete_key is not None:
+        body["delete_key"] = delete_key
+    body.update({
+        "bank": {"id": result.bank_id, "version": result.bank_version, "hash": result.bank_hash},
+        "scores": out.get("scores", {}),
+        "primary": out.get("primary"),
+        "secondary": out.get("secondary"),
+        "hybrid": bool(out.get("hybrid")),
+        "balanced": bool(out.get("balanced")),
+        "margin": out.get("margin"),
+        "archetype": archetype,
+        "flags": list(out.get("flags", [])),
+        "quality": list(out.get("quality", [])),
+        "rules_fired": list(out.get("rules_fired", [])),
+        "contributions": list(out.get("contributions", [])),
+        "created_at": iso_utc(result.created_at),
+    })
+    return body
