@@ -1,0 +1,538 @@
+"""Scoring: validated answers → an `Outcome` (scores, paths, archetype, explanations).
+
+The method is written up in docs/scoring.md; in short:
+
+- a path's raw score is the sum of its points from answers (scale: weight × (answer − midpoint);
+  choice: the option's points; multi: the chosen options' points) and from fired rules;
+- its 0–100 score places the raw score between the lowest and highest raw score any complete
+  answer set can reach in this bank, rules included (`bounds`, exact, computed once per bank);
+- primary / secondary / hybrid / balanced compare the unrounded 0–100 scores;
+- the archetype is the nearest by a blend of score-profile distance and trait agreement.
+
+Everything a bank implies (lookup tables, compiled rules, bounds) is computed once per bank
+content and memoised by `bank.content_hash`, so `score` does no pydantic access in its loop.
+No Flask, no database here.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from quiz.answers import Answer
+from quiz.bank import Bank, Question, leaves
+from quiz.rules import compile_condition, compiled
+
+# Past this many joint answer classes in one group of rule-linked questions, bounds fall back to
+# a proven but possibly loose bound (see docs/scoring.md, "When enumeration is too big").
+ENUMERATION_CAP = 200_000
+
+# Archetype similarity = PROFILE_WEIGHT × profile closeness + TRAIT_WEIGHT × trait agreement,
+# when the bank defines any traits; profile closeness alone otherwise.
+PROFILE_WEIGHT = 0.75
+TRAIT_WEIGHT = 0.25
+
+# Quality flags about patterns need enough answers to mean anything.
+PATTERN_MIN_ANSWERS = 4
+
+# Scores are float sums; differences this small are arithmetic noise, not a lead.
+EPSILON = 1e-9
+
+_MISSING = object()  # "unanswered", as a member of an optional question's answer domain
+
+
+# ---------------------------------------------------------------------------------------------
+# The outcome
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Outcome:
+    """Everything computed from one answer set. `to_dict()` is the stored form and the API core."""
+
+    scores: dict[str, float]            # path → 0–100, one decimal
+    raw_scores: dict[str, float]        # path → raw sum of points
+    primary: str
+    secondary: str | None               # None only in a one-path bank
+    hybrid: bool
+    balanced: bool
+    margin: float                       # primary − secondary, one decimal
+    archetype: dict[str, Any] | None    # {"id", "similarity"}; None when the bank has none
+    archetype_ranking: list[dict[str, Any]]
+    flags: list[str]
+    quality: list[str]
+    rules_fired: list[str]
+    fired: list[dict[str, str]]
+    advice: list[str]
+    contributions: list[dict[str, Any]]
+    exact_scores: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
+
+    KEYS = ("scores", "raw_scores", "primary", "secondary", "hybrid", "balanced", "margin",
+            "archetype", "archetype_ranking", "flags", "quality", "rules_fired", "fired", "advice",
+            "contributions")
+
+    @property
+    def tie(self) -> bool:
+        """An exact tie between primary and secondary (reported as hybrid, never broken silently)."""
+        return self.secondary is not None and abs(self.exact_scores.get(self.primary, 0.0)
+                                                  - self.exact_scores.get(self.secondary, 0.0)) <= EPSILON
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able, exactly the keys in `Outcome.KEYS`; fresh containers each call."""
+        return {
+            "scores": dict(self.scores),
+            "raw_scores": dict(self.raw_scores),
+            "primary": self.primary,
+            "secondary": self.secondary,
+            "hybrid": self.hybrid,
+            "balanced": self.balanced,
+            "margin": self.margin,
+            "archetype": dict(self.archetype) if self.archetype is not None else None,
+            "archetype_ranking": [dict(a) for a in self.archetype_ranking],
+            "flags": list(self.flags),
+            "quality": list(self.quality),
+            "rules_fired": list(self.rules_fired),
+            "fired": [dict(f) for f in self.fired],
+            "advice": list(self.advice),
+            "contributions": [dict(c) for c in self.contributions],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Outcome":
+        """An outcome as stored (`to_dict()`); exact scores are the stored rounded ones."""
+        return cls(**{k: data[k] for k in cls.KEYS}, exact_scores=dict(data["scores"]))
+
+
+# ---------------------------------------------------------------------------------------------
+# Per-bank tables
+# ---------------------------------------------------------------------------------------------
+
+def _points_vector(points: Mapping[str, float], index: Mapping[str, int]) -> tuple[tuple[int, float], ...]:
+    return tuple((index[p], float(v)) for p, v in points.items() if v)
+
+
+class _Tables:
+    """What scoring needs from a bank, as plain tuples and dicts."""
+
+    def __init__(self, bank: Bank):
+        self.path_ids = bank.path_ids
+        self.n = len(self.path_ids)
+        index = {p: i for i, p in enumerate(self.path_ids)}
+        self.hybrid_margin = float(bank.hybrid_margin)
+        # question id → (kind, data): kind 0 scale (midpoint, ((path, weight), ...)),
+        # 1 choice / 2 multi ({option id: ((path, points), ...)}).
+        self.questions: dict[str, tuple[int, Any]] = {}
+        self.scale_mid: dict[str, float] = {}
+        self.choice_position: dict[str, dict[str, int]] = {}
+        for q in bank.questions:
+            if q.type == "scale":
+                mid = q.scale.midpoint
+                self.scale_mid[q.id] = mid
+                self.questions[q.id] = (0, (mid, _points_vector(q.weights, index)))
+            else:
+                options = {o.id: _points_vector(o.points, index) for o in q.options}
+                self.questions[q.id] = (1 if q.type == "choice" else 2, options)
+                if q.type == "choice":
+                    self.choice_position[q.id] = {o.id: i for i, o in enumerate(q.options)}
+        rules = compiled(bank)
+        self.rules = tuple((rid, pred, flag, has_advice, _points_vector(dict(pts), index), text)
+                           for rid, pred, flag, has_advice, pts, text in rules.rules)
+        self.contradictions = rules.contradictions
+        self.archetypes = tuple((a.id, tuple(float(a.profile.get(p, 0.0)) for p in self.path_ids),
+                                 frozenset(a.traits)) for a in bank.archetypes)
+        self.trait_vocabulary = frozenset(t for a in bank.archetypes for t in a.traits)
+        self.profile_scale = 100.0 * math.sqrt(self.n)
+        extremes = _Extremes(bank)
+        self.extremes = extremes
+        self.lo = tuple(extremes.lo[p] for p in self.path_ids)
+        self.hi = tuple(extremes.hi[p] for p in self.path_ids)
+
+
+_TABLES: dict[str, _Tables] = {}
+
+
+def _tables(bank: Bank) -> _Tables:
+    key = bank.content_hash
+    t = _TABLES.get(key)
+    if t is None:
+        t = _TABLES[key] = _Tables(bank)
+    return t
+
+
+def prepare(bank: Bank) -> None:
+    """Compute everything scoring needs for `bank` now (call at load; later calls are free)."""
+    _tables(bank)
+
+
+# ---------------------------------------------------------------------------------------------
+# Bounds: the attainable raw minimum and maximum of each path
+# ---------------------------------------------------------------------------------------------
+
+class _Group:
+    """Answers to one question that every scoring rule treats alike (same truth of each leaf on
+    the question), with, per path, the best and worst points any member gives and who gives them."""
+
+    __slots__ = ("representative", "hi", "hi_answer", "lo", "lo_answer")
+
+    def __init__(self, representative: Any, n: int):
+        self.representative = representative
+        self.hi = [-math.inf] * n
+        self.hi_answer: list[Any] = [None] * n
+        self.lo = [math.inf] * n
+        self.lo_answer: list[Any] = [None] * n
+
+    def offer(self, answer: Any, vector: list[float]) -> None:
+        for p, v in enumerate(vector):
+            if v > self.hi[p]:
+                self.hi[p], self.hi_answer[p] = v, answer
+            if v < self.lo[p]:
+                self.lo[p], self.lo_answer[p] = v, answer
+
+
+def _vector(points: tuple[tuple[int, float], ...], n: int, factor: float = 1.0) -> list[float]:
+    out = [0.0] * n
+    for p, v in points:
+        out[p] += v * factor
+    return out
+
+
+def _question_groups(q: Question, index: Mapping[str, int], scoring_leaves: list[Any]) -> list[_Group]:
+    """The answer classes of one question (see `_Group`), unanswered included when optional."""
+    n = len(index)
+    preds = [compile_condition(leaf) for leaf in scoring_leaves]
+    groups: dict[tuple[bool, ...], _Group] = {}
+
+    def group_for(answer: Any) -> _Group:
+        probe = {} if answer is _MISSING else {q.id: answer}
+        sig = tuple(pred(probe) for pred in preds)
+        g = groups.get(sig)
+        if g is None:
+            g = groups[sig] = _Group(answer, n)
+        return g
+
+    if q.type in ("scale", "choice"):
+        domain: list[tuple[Any, list[float]]] = []
+        if q.type == "scale":
+            weights = _points_vector(q.weights, index)
+            domain = [(v, _vector(weights, n, v - q.scale.midpoint)) for v in q.scale.values]
+        else:
+            domain = [(o.id, _vector(_points_vector(o.points, index), n)) for o in q.options]
+        if not q.required:
+            domain.append((_MISSING, [0.0] * n))
+        for answer, vec in domain:
+            group_for(answer).offer(answer, vec)
+        return list(groups.values())
+
+    # multi: a leaf reads only whether named options are chosen, so a class is a membership
+    # pattern of the named options; within it, the rest of the choice is free (up to the size
+    # limits), and its best and worst completions per path are the top / bottom sums.
+    named = sorted({v for leaf in scoring_leaves for v in (leaf.value if isinstance(leaf.value, tuple)
+                                                            else (leaf.value,))},
+                   key=[o.id for o in q.options].index)
+    others = [o for o in q.options if o.id not in named]
+    vectors = {o.id: _vector(_points_vector(o.points, index), n) for o in q.options}
+    at_least = 1 if q.required else 0
+    at_most = q.max_choices if q.max_choices is not None else len(q.options)
+    order = {o.id: i for i, o in enumerate(q.options)}
+    for pattern in itertools.product((False, True), repeat=len(named)):
+        chosen = [oid for oid, on in zip(named, pattern) if on]
+        base = [sum(vectors[oid][p] for oid in chosen) for p in range(n)]
+        s_min = max(0, at_least - len(chosen))
+        s_max = min(at_most - len(chosen), len(others))
+        if s_min > s_max:
+            continue  # this pattern is not a valid answer
+        rep = tuple(chosen) + tuple(o.id for o in others[:s_min])
+        g = group_for(tuple(sorted(rep, key=order.__getitem__)))
+        for p in range(n):
+            for best_high in (True, False):
+                ranked = sorted(others, key=lambda o: vectors[o.id][p], reverse=best_high)
+                total, take = base[p], 0
+                best_total, best_take = None, 0
+                running = total
+                for s in range(0, s_max + 1):
+                    if s > 0:
+                        running += vectors[ranked[s - 1].id][p]
+                    if s >= s_min and (best_total is None or (running > best_total if best_high
+                                                               else running < best_total)):
+                        best_total, best_take = running, s
+                take = best_take
+                answer = tuple(sorted(chosen + [o.id for o in ranked[:take]], key=order.__getitem__))
+                if best_high and best_total > g.hi[p]:
+                    g.hi[p], g.hi_answer[p] = best_total, answer
+                if not best_high and best_total < g.lo[p]:
+                    g.lo[p], g.lo_answer[p] = best_total, answer
+    # An optional multi left empty scores like an unanswered one; both sit in the all-out pattern.
+    return list(groups.values())
+
+
+class _Extremes:
+    """Per path: the attainable raw min and max over complete answer sets, and answer sets that
+    attain them. Exact unless a rule-linked group of questions exceeded ENUMERATION_CAP."""
+
+    def __init__(self, bank: Bank):
+        paths = bank.path_ids
+        n = len(paths)
+        index = {p: i for i, p in enumerate(paths)}
+        scoring_rules = [r for r in bank.rules if any(v for v in r.then.points.values())]
+        # Questions read by the same scoring rule are linked; linked groups are enumerated jointly.
+        parent = {q.id: q.id for q in bank.questions}
+
+        def find(x: str) -> str:
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        leaves_by_question: dict[str, list[Any]] = {q.id: [] for q in bank.questions}
+        for r in scoring_rules:
+            read = [leaf.question for leaf in leaves(r.when)]
+            for leaf in leaves(r.when):
+                leaves_by_question[leaf.question].append(leaf)
+            for other in read[1:]:
+                a, b = find(read[0]), find(other)
+                if a != b:
+                    parent[b] = a
+        components: dict[str, list[Question]] = {}
+        for q in bank.questions:
+            components.setdefault(find(q.id), []).append(q)
+        rules_by_component: dict[str, list[Any]] = {}
+        for r in scoring_rules:
+            first = next(iter(leaves(r.when))).question
+            rules_by_component.setdefault(find(first), []).append(r)
+
+        hi, lo = [0.0] * n, [0.0] * n
+        hi_answers: list[dict[str, Any]] = [{} for _ in range(n)]
+        lo_answers: list[dict[str, Any]] = [{} for _ in range(n)]
+        self.exact = True
+        self.fallback_components: list[tuple[str, ...]] = []
+        for root, qs in components.items():
+            groups = [_question_groups(q, index, leaves_by_question[q.id]) for q in qs]
+            rules = [(compile_condition(r.when), _vector(_points_vector(r.then.points, index), n))
+                     for r in rules_by_component.get(root, [])]
+            size = math.prod(len(g) for g in groups)
+            if size > ENUMERATION_CAP:
+                self.exact = False
+                self.fallback_components.append(tuple(q.id for q in qs))
+                c_hi, c_lo, c_hi_ans, c_lo_ans = self._fallback(qs, groups, rules, n)
+            else:
+                c_hi, c_lo, c_hi_ans, c_lo_ans = self._enumerate(qs, groups, rules, n)
+            for p in range(n):
+                hi[p] += c_hi[p]
+                lo[p] += c_lo[p]
+                hi_answers[p].update(c_hi_ans[p])
+                lo_answers[p].update(c_lo_ans[p])
+        self.hi = dict(zip(paths, hi))
+        self.lo = dict(zip(paths, lo))
+        order = [q.id for q in bank.questions]
+
+        def ordered(answers: dict[str, Any]) -> dict[str, Answer]:
+            return {qid: answers[qid] for qid in order if qid in answers and answers[qid] is not _MISSING}
+        self.hi_answers = {p: ordered(hi_answers[i]) for i, p in enumerate(paths)}
+        self.lo_answers = {p: ordered(lo_answers[i]) for i, p in enumerate(paths)}
+
+    @staticmethod
+    def _enumerate(qs: list[Question], groups: list[list[_Group]], rules: list[Any], n: int):
+        c_hi, c_lo = [-math.inf] * n, [math.inf] * n
+        c_hi_combo: list[Any] = [None] * n
+        c_lo_combo: list[Any] = [None] * n
+        ids = [q.id for q in qs]
+        for combo in itertools.product(*groups):
+            probe = {qid: g.representative for qid, g in zip(ids, combo) if g.representative is not _MISSING}
+            bonus = [0.0] * n
+            for pred, vec in rules:
+                if pred(probe):
+                    for p in range(n):
+                        bonus[p] += vec[p]
+            for p in range(n):
+                top = bonus[p] + sum(g.hi[p] for g in combo)
+                if top > c_hi[p]:
+                    c_hi[p], c_hi_combo[p] = top, combo
+                bottom = bonus[p] + sum(g.lo[p] for g in combo)
+                if bottom < c_lo[p]:
+                    c_lo[p], c_lo_combo[p] = bottom, combo
+        c_hi_ans = [{qid: g.hi_answer[p] for qid, g in zip(ids, c_hi_combo[p])} for p in range(n)]
+        c_lo_ans = [{qid: g.lo_answer[p] for qid, g in zip(ids, c_lo_combo[p])} for p in range(n)]
+        return c_hi, c_lo, c_hi_ans, c_lo_ans
+
+    @staticmethod
+    def _fallback(qs: list[Question], groups: list[list[_Group]], rules: list[Any], n: int):
+        # Each question at its own extreme, plus every positive (for the max) or negative (for
+        # the min) rule effect: no answer set can beat that, though it may not be reachable.
+        c_hi, c_lo = [0.0] * n, [0.0] * n
+        c_hi_ans: list[dict[str, Any]] = [{} for _ in range(n)]
+        c_lo_ans: list[dict[str, Any]] = [{} for _ in range(n)]
+        for q, gs in zip(qs, groups):
+            for p in range(n):
+                best = max(gs, key=lambda g: g.hi[p])
+                worst = min(gs, key=lambda g: g.lo[p])
+                c_hi[p] += best.hi[p]
+                c_lo[p] += worst.lo[p]
+                c_hi_ans[p][q.id] = best.hi_answer[p]
+                c_lo_ans[p][q.id] = worst.lo_answer[p]
+        for _, vec in rules:
+            for p in range(n):
+                if vec[p] > 0:
+                    c_hi[p] += vec[p]
+                elif vec[p] < 0:
+                    c_lo[p] += vec[p]
+        return c_hi, c_lo, c_hi_ans, c_lo_ans
+
+
+def bounds(bank: Bank) -> dict[str, tuple[float, float]]:
+    """Per path, the (min, max) raw score any complete answer set reaches, rules included."""
+    t = _tables(bank)
+    return {p: (t.lo[i], t.hi[i]) for i, p in enumerate(t.path_ids)}
+
+
+def bounds_exact(bank: Bank) -> bool:
+    """False when some rule-linked questions were too many to enumerate (a looser, safe bound)."""
+    return _tables(bank).extremes.exact
+
+
+def maximising_answers(bank: Bank, path: str) -> dict[str, Answer]:
+    """A complete answer set reaching `path`'s maximum raw score (exact bounds only)."""
+    return dict(_tables(bank).extremes.hi_answers[path])
+
+
+def minimising_answers(bank: Bank, path: str) -> dict[str, Answer]:
+    """A complete answer set reaching `path`'s minimum raw score (exact bounds only)."""
+    return dict(_tables(bank).extremes.lo_answers[path])
+
+
+# ---------------------------------------------------------------------------------------------
+# Scoring
+# ---------------------------------------------------------------------------------------------
+
+def score(bank: Bank, answers: Mapping[str, Answer]) -> Outcome:
+    """Score answers already checked by `quiz.answers.validate_answers`."""
+    t = _tables(bank)
+    n = t.n
+    paths = t.path_ids
+    raw = [0.0] * n
+    contributions: list[tuple[float, str, str, int, float]] = []  # (|pts|, key, id, path, pts)
+    table = t.questions
+    for qid, answer in answers.items():
+        kind, data = table[qid]
+        if kind == 0:
+            mid, weights = data
+            delta = answer - mid
+            if delta:
+                for p, w in weights:
+                    pts = w * delta
+                    raw[p] += pts
+                    contributions.append((abs(pts), "question", qid, p, pts))
+        elif kind == 1:
+            for p, pts in data[answer]:
+                raw[p] += pts
+                contributions.append((abs(pts), "question", qid, p, pts))
+        else:
+            per_path: dict[int, float] = {}
+            for oid in answer:
+                for p, pts in data[oid]:
+                    per_path[p] = per_path.get(p, 0.0) + pts
+            for p, pts in per_path.items():
+                raw[p] += pts
+                if pts:
+                    contributions.append((abs(pts), "question", qid, p, pts))
+
+    rules_fired: list[str] = []
+    fired: list[dict[str, str]] = []
+    flags: list[str] = []
+    advice: list[str] = []
+    for rid, pred, flag, has_advice, points, text in t.rules:
+        if pred(answers):
+            rules_fired.append(rid)
+            fired.append({"id": rid, "condition": text})
+            if flag is not None and flag not in flags:
+                flags.append(flag)
+            if has_advice:
+                advice.append(rid)
+            for p, pts in points:
+                raw[p] += pts
+                contributions.append((abs(pts), "rule", rid, p, pts))
+
+    # Normalise against the bank's attainable range; a path nobody can move sits at 50.
+    exact = [0.0] * n
+    lo, hi = t.lo, t.hi
+    for p in range(n):
+        span = hi[p] - lo[p]
+        if span > EPSILON:
+            v = (raw[p] - lo[p]) / span * 100.0
+            exact[p] = 0.0 if v < 0.0 else 100.0 if v > 100.0 else v
+        else:
+            exact[p] = 50.0
+
+    # Rank: highest first; on equal scores the path listed first in the bank wins (stable sort).
+    ranking = sorted(range(n), key=lambda p: -exact[p])
+    primary = ranking[0]
+    secondary = ranking[1] if n > 1 else None
+    margin = exact[primary] - exact[secondary] if secondary is not None else 0.0
+    hybrid = secondary is not None and (margin <= EPSILON or margin < t.hybrid_margin - EPSILON)
+    spread = exact[primary] - exact[ranking[-1]]
+    balanced = spread <= EPSILON or spread < t.hybrid_margin - EPSILON
+
+    archetype, ranking_out = _archetypes(t, exact, flags)
+    quality = _quality(t, answers)
+
+    contributions.sort(key=lambda c: -c[0])  # stable: answers in given order, then rules
+    return Outcome(
+        scores={paths[p]: round(exact[p], 1) for p in range(n)},
+        raw_scores={paths[p]: round(raw[p], 6) for p in range(n)},
+        primary=paths[primary],
+        secondary=paths[secondary] if secondary is not None else None,
+        hybrid=hybrid,
+        balanced=balanced,
+        margin=round(margin, 1),
+        archetype=archetype,
+        archetype_ranking=ranking_out,
+        flags=flags,
+        quality=quality,
+        rules_fired=rules_fired,
+        fired=fired,
+        advice=advice,
+        contributions=[{key: ident, "path": paths[p], "points": round(pts, 6)}
+                       for _, key, ident, p, pts in contributions],
+        exact_scores={paths[p]: exact[p] for p in range(n)},
+    )
+
+
+def _archetypes(t: _Tables, exact: list[float], flags: list[str]) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    if not t.archetypes:
+        return None, []
+    has_traits = bool(t.trait_vocabulary)
+    mine = t.trait_vocabulary.intersection(flags) if has_traits else frozenset()
+    scored = []
+    for aid, profile, traits in t.archetypes:
+        distance = math.sqrt(sum((s - q) * (s - q) for s, q in zip(exact, profile)))
+        closeness = 1.0 - distance / t.profile_scale
+        if has_traits:
+            union = mine | traits
+            agreement = len(mine & traits) / len(union) if union else 1.0
+            similarity = PROFILE_WEIGHT * closeness + TRAIT_WEIGHT * agreement
+        else:
+            similarity = closeness
+        scored.append((similarity, aid))
+    order = sorted(range(len(scored)), key=lambda i: -scored[i][0])  # ties: bank order
+    ranking = [{"id": scored[i][1], "similarity": round(scored[i][0], 2)} for i in order]
+    return dict(ranking[0]), ranking
+
+
+def _quality(t: _Tables, answers: Mapping[str, Answer]) -> list[str]:
+    out: list[str] = []
+    scale_values = [a for q, a in answers.items() if q in t.scale_mid]
+    if len(scale_values) >= PATTERN_MIN_ANSWERS:
+        same_value = all(v == scale_values[0] for v in scale_values)
+    else:
+        same_value = False
+    positions = [t.choice_position[q][a] for q, a in answers.items() if q in t.choice_position]
+    same_position = len(positions) >= PATTERN_MIN_ANSWERS and all(p == positions[0] for p in positions)
+    if same_value or same_position:
+        out.append("straight-lining")
+    if len(scale_values) >= PATTERN_MIN_ANSWERS and all(
+            a == t.scale_mid[q] for q, a in answers.items() if q in t.scale_mid):
+        out.append("all-midpoint")
+    for cid, pred in t.contradictions:
+        if pred(answers):
+            out.append(f"contradiction:{cid}")
+    return out
