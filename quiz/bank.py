@@ -508,7 +508,7 @@ class _MeaningChecker:
         if isinstance(value, str):
             if len(self.languages) > 1:
                 example = ", ".join(f"{lang}: ..." for lang in self.languages)
-                self.add(ErrorCode.BANK_018, path, languages=self.languages, example=example)
+                self.add(ErrorCode.BANK_018, path, languages=", ".join(self.languages), example=example)
             return
         for lang in self.languages:
             if not (isinstance(value.get(lang), str) and value[lang].strip()):

@@ -114,6 +114,10 @@ def read_file(path: str, display: str | None = None) -> Document:
     return read_bytes(raw, name)
 
 
+def _tag_name(tag: str) -> str:
+    return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
+
+
 def _pos(mark: Any) -> tuple[int, int]:
     return (mark.line + 1, mark.column + 1)
 
@@ -184,14 +188,14 @@ def _build(text: str, filename: str, doc: Document) -> None:
                 attach(None, pos)
             elif isinstance(event, yaml.ScalarEvent):
                 if explicit_tag:
-                    problem(ErrorCode.YAML_004, pos, tag=tag)
+                    problem(ErrorCode.YAML_004, pos, tag=_tag_name(tag))
                 # implicit[0]: a plain scalar with no tag, the only kind we resolve to a non-string
                 plain = bool(event.implicit[0]) and not explicit_tag and event.style in (None, "")
                 value = resolve_plain(event.value) if plain else event.value
                 attach(value, pos, plain)
             elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 if explicit_tag:
-                    problem(ErrorCode.YAML_004, pos, tag=tag)
+                    problem(ErrorCode.YAML_004, pos, tag=_tag_name(tag))
                 if len(stack) >= MAX_DEPTH:
                     problem(ErrorCode.YAML_005, pos, limit=MAX_DEPTH)
                     doc.data = None
@@ -209,7 +213,11 @@ def _build(text: str, filename: str, doc: Document) -> None:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         pos = _pos(mark) if mark is not None else (1, 1)
-        problem(ErrorCode.YAML_001, pos, problem=(exc.problem or exc.context or "invalid YAML").strip())
+        what = (exc.problem or exc.context or "invalid YAML").strip()
+        if "nesting depth" in what:  # libyaml's own cap (1,000) met before ours
+            problem(ErrorCode.YAML_005, pos, limit=MAX_DEPTH)
+        else:
+            problem(ErrorCode.YAML_001, pos, problem=what)
         doc.data = None
     except yaml.YAMLError as exc:  # reader errors (control characters) carry no problem_mark
         problem(ErrorCode.YAML_001, (getattr(exc, "line", 0) + 1 if hasattr(exc, "line") else 1, 1), problem=str(exc).splitlines()[0])

@@ -1,0 +1,181 @@
+"""One small broken bank per error code: the catalogue's examples, tested and documented.
+
+`tests/test_error_catalogue.py` checks that each case yields its code at the stated line, and
+that docs/authoring.md shows exactly the line the checker prints for it. Regenerate the docs
+block after changing a message with:  .venv/bin/python -m tests.error_cases --write-docs
+"""
+from __future__ import annotations
+
+import os
+import re
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DOCS = os.path.join(os.path.dirname(HERE), "docs", "authoring.md")
+
+BASE = """\
+id: demo
+version: 1
+languages: [en, ko]
+title: {en: Demo, ko: 데모}
+paths:
+  - id: researcher
+    title: {en: Researcher, ko: 연구자}
+    summary: {en: Papers., ko: 논문.}
+    advice: {en: Read., ko: 읽기.}
+  - id: engineer
+    title: {en: Engineer, ko: 엔지니어}
+    summary: {en: Products., ko: 제품.}
+    advice: {en: Ship., ko: 출시.}
+archetypes:
+  - id: lee
+    title: {en: Lee, ko: 이○○}
+    description: {en: Research., ko: 연구.}
+    profile: {researcher: 90, engineer: 20}
+sections:
+  - id: one
+    title: {en: One, ko: 하나}
+questions:
+  - id: fundamentals
+    section: one
+    type: scale
+    text: {en: I enjoy fundamentals., ko: 기본기 공부가 좋다.}
+    scale: {min: 1, max: 5}
+    weights: {researcher: 2, engineer: -1}
+  - id: friday
+    section: one
+    type: choice
+    text: {en: A free Friday?, ko: 자유로운 금요일 오후에는?}
+    options:
+      - id: paper
+        text: {en: Read a paper, ko: 논문 읽기}
+        points: {researcher: 2}
+      - id: feature
+        text: {en: Ship a feature, ko: 기능 출시}
+        points: {engineer: 2}
+rules:
+  - id: papers-and-fundamentals
+    when: {all: [{question: friday, op: "==", value: paper}, {question: fundamentals, op: ">=", value: 4}]}
+    then: {points: {researcher: 1}}
+"""
+
+
+def _sub(old: str, new: str, count: int = 1) -> str:
+    assert old in BASE, old
+    return BASE.replace(old, new, count)
+
+
+# code -> (what the author did, the broken YAML (str or bytes), the line the problem is reported on)
+CASES: dict[str, tuple[str, str | bytes, int]] = {
+    "FILE_001": ("the file does not exist", None, 1),
+    "FILE_002": ("a file over 1 MiB", "x: '" + "a" * (1024 * 1024) + "'\n", 1),
+    "FILE_003": ("a file saved as Latin-1", "id: caf\xe9\n".encode("latin-1"), 1),
+    "FILE_004": ("an empty file", "# nothing yet\n", 1),
+    "YAML_001": ("an unclosed bracket", _sub("languages: [en, ko]", "languages: [en, ko"), 4),
+    "YAML_002": ("the same key twice", _sub("version: 1\n", "version: 1\nversion: 2\n"), 3),
+    "YAML_003": ("an alias", _sub("title: {en: Demo, ko: 데모}", "title: &t {en: Demo, ko: 데모}\ndescription: *t"), 4),
+    "YAML_004": ("a tag", _sub("version: 1", "version: !!int 1"), 2),
+    "YAML_005": ("nesting too deep", "a: " + "[" * 60 + "]" * 60 + "\n", 1),
+    "YAML_006": ("`no` for false", _sub("    section: one\n    type: choice", "    section: one\n    required: no\n    type: choice"), 31),
+    "YAML_007": ("two documents in one file", BASE + "---\nid: other\n", 44),
+    "SCHEMA_001": ("a list at the top level", "- id: demo\n", 1),
+    "SCHEMA_002": ("a misspelt key", _sub("version: 1\n", "version: 1\nhybrid_margn: 10\n"), 3),
+    "SCHEMA_003": ("a question without a type", _sub("    type: scale\n", ""), 23),
+    "SCHEMA_004": ("a word where a number is due", _sub("version: 1", "version: one"), 2),
+    "SCHEMA_005": ("an id with capitals", _sub("  - id: friday", "  - id: Friday"), 29),
+    "BANK_001": ("two questions with one id", _sub("  - id: friday", "  - id: fundamentals"), 29),
+    "BANK_002": ("points for a path that does not exist", _sub("weights: {researcher: 2, engineer: -1}", "weights: {researcher: 2, enginer: -1}"), 28),
+    "BANK_003": ("a section that does not exist", _sub("    section: one\n    type: choice", "    section: two\n    type: choice"), 30),
+    "BANK_004": ("a rule on a question that does not exist", _sub("{question: friday, op", "{question: fryday, op"), 42),
+    "BANK_005": ("a rule on an option that does not exist", _sub('value: paper}', 'value: papers}'), 42),
+    "BANK_006": ("a scale whose min is not below max", _sub("scale: {min: 1, max: 5}", "scale: {min: 5, max: 1}"), 27),
+    "BANK_007": ("a text without its Korean", _sub("text: {en: I enjoy fundamentals., ko: 기본기 공부가 좋다.}", "text: {en: I enjoy fundamentals.}"), 26),
+    "BANK_008": ("a text in a language the bank does not declare", _sub("title: {en: Demo, ko: 데모}", "title: {en: Demo, ko: 데모, ja: デモ}"), 4),
+    "BANK_009": ("an operator that does not fit the question", _sub('{question: friday, op: "==", value: paper}', '{question: friday, op: ">", value: paper}'), 42),
+    "BANK_010": ("a list where one value is due", _sub('{question: friday, op: "==", value: paper}', '{question: friday, op: "==", value: [paper]}'), 42),
+    "BANK_011": ("a choice question with one option", _sub("""      - id: feature
+        text: {en: Ship a feature, ko: 기능 출시}
+        points: {engineer: 2}
+""", ""), 34),
+    "BANK_012": ("a scale label outside the scale", _sub("scale: {min: 1, max: 5}", "scale: {min: 1, max: 5, labels: {6: {en: Six, ko: 여섯}}}"), 27),
+    "BANK_013": ("two files with one bank id", None, 1),
+    "BANK_014": ("an archetype profile missing a path", _sub("profile: {researcher: 90, engineer: 20}", "profile: {researcher: 90}"), 18),
+    "BANK_015": ("max_choices larger than the options", _sub("    type: choice", "    type: multi\n    max_choices: 3"), 32),
+    "BANK_016": ("a trait no rule sets", _sub("profile: {researcher: 90, engineer: 20}", "profile: {researcher: 90, engineer: 20}\n    traits: [deep-reader]"), 19),
+    "BANK_017": ("a question that scores nothing", _sub("weights: {researcher: 2, engineer: -1}", "weights: {researcher: 0}").replace(
+        ', {question: fundamentals, op: ">=", value: 4}', ""), 23),
+    "BANK_018": ("plain text in a two-language bank", _sub("title: {en: Demo, ko: 데모}", "title: Demo"), 4),
+    "BANK_019": ("no paths", _sub("""  - id: researcher
+    title: {en: Researcher, ko: 연구자}
+    summary: {en: Papers., ko: 논문.}
+    advice: {en: Read., ko: 읽기.}
+  - id: engineer
+    title: {en: Engineer, ko: 엔지니어}
+    summary: {en: Products., ko: 제품.}
+    advice: {en: Ship., ko: 출시.}
+""", "  []\n").replace("paths:\n  []", "paths: []"), 5),
+    "BANK_020": ("a path nothing scores", _sub("weights: {researcher: 2, engineer: -1}", "weights: {researcher: 2}").replace("points: {engineer: 2}", "points: {researcher: 1}"), 10),
+}
+
+
+def run_case(code: str, tmpdir: str) -> list:
+    """Check the case's bank (as demo.yaml in tmpdir) and return the problems."""
+    from quiz.bank import BankRegistry, check_file
+    from quiz.errors import BankError
+    _, text, _ = CASES[code]
+    path = os.path.join(tmpdir, "demo.yaml")
+    if code == "FILE_001":
+        return check_file(path, "demo.yaml")[1]
+    if code == "BANK_013":
+        other = os.path.join(tmpdir, "demo-copy.yaml")
+        for p in (path, other):
+            with open(p, "w", encoding="utf-8") as fh:
+                fh.write(BASE)
+        try:
+            BankRegistry.from_spec(tmpdir)
+        except BankError as exc:
+            return [p.__class__(p.code, os.path.basename(p.path), p.line, p.col, p.context) if p.code.name != "BANK_013"
+                    else p.__class__(p.code, "demo-copy.yaml", p.line, p.col, {**p.context, "other": "demo.yaml"})
+                    for p in exc.problems]
+        return []
+    raw = text if isinstance(text, bytes) else text.encode("utf-8")
+    with open(path, "wb") as fh:
+        fh.write(raw)
+    return check_file(path, "demo.yaml")[1]
+
+
+def rendered_examples() -> dict[str, str]:
+    import tempfile
+    out = {}
+    for code in CASES:
+        with tempfile.TemporaryDirectory() as tmp:
+            problems = [p for p in run_case(code, tmp) if p.code.name == code]
+        out[code] = problems[0].render() if problems else ""
+    return out
+
+
+def docs_block() -> str:
+    from quiz.errors import ErrorCode
+    lines = []
+    examples = rendered_examples()
+    for code in ErrorCode:
+        what = CASES[code.name][0]
+        lines += [f"### {code.name}", "", f"*{code.severity}* — example: {what}.", "", "```",
+                  examples[code.name], "```", ""]
+    return "\n".join(lines)
+
+
+def write_docs() -> None:
+    text = open(DOCS, encoding="utf-8").read()
+    new = re.sub(r"(<!-- errors:start -->\n).*?(<!-- errors:end -->)",
+                 lambda m: m.group(1) + docs_block() + m.group(2), text, flags=re.S)
+    with open(DOCS, "w", encoding="utf-8") as fh:
+        fh.write(new)
+
+
+if __name__ == "__main__":
+    if "--write-docs" in sys.argv:
+        write_docs()
+    else:
+        for code, line in rendered_examples().items():
+            print(code, "->", line or "(NOT PRODUCED)")

@@ -1,0 +1,97 @@
+"""`flask --app app quiz check` and `quiz schema`, run as an author runs them: in a subprocess."""
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from quiz.bank import json_schema
+from tests.conftest import ROOT, TINY_BANK
+
+LINE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<sev>error|warning)\[(?P<code>[A-Z]+_\d{3})\]: .+$")
+FLASK = os.path.join(os.path.dirname(sys.executable), "flask")
+
+
+def run_flask(*args: str, banks: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    env["QUIZ_BANKS"] = banks or TINY_BANK
+    env.pop("DATABASE_URL", None)
+    return subprocess.run([FLASK, "--app", "app", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def test_check_passes_on_the_shipped_banks():
+    r = run_flask("quiz", "check", banks=os.path.join(ROOT, "questions"))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert re.search(r"\d+ banks? checked: 0 errors", r.stdout)
+
+
+def test_check_prints_every_problem_as_path_line_col(tmp_path):
+    text = open(TINY_BANK, encoding="utf-8").read()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace("version: 1\n", "version: 1\nversion: 2\n")
+                   .replace("weights: {engineer: 1, ops: 1}", "weights: {engineer: 1, opps: 1}"), encoding="utf-8")
+    r = run_flask("quiz", "check", str(bad))
+    assert r.returncode == 1
+    lines = r.stdout.strip().splitlines()
+    problems = [LINE.match(ln) for ln in lines[:-1]]
+    assert all(problems), lines
+    assert [(m["code"], m["line"]) for m in problems] == [("YAML_002", "4"), ("BANK_002", "79")]
+    assert lines[-1] == "1 bank checked: 2 errors, 0 warnings"
+    assert "Traceback" not in r.stdout + r.stderr
+
+
+def test_check_works_even_when_the_configured_bank_is_broken(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: [unclosed\n", encoding="utf-8")
+    r = run_flask("quiz", "check", banks=str(bad))
+    assert r.returncode == 1
+    assert LINE.match(r.stdout.splitlines()[0])["code"] == "YAML_001"
+    assert "Traceback" not in r.stderr
+
+
+def test_missing_file_is_an_error_not_a_crash(tmp_path):
+    r = run_flask("quiz", "check", str(tmp_path / "nope.yaml"))
+    assert r.returncode == 1
+    assert "error[FILE_001]" in r.stdout and "Traceback" not in r.stderr
+
+
+def test_bad_usage_exits_2():
+    r = run_flask("quiz", "check", "--no-such-flag")
+    assert r.returncode == 2
+
+
+def test_schema_command_prints_the_committed_schema():
+    r = run_flask("quiz", "schema")
+    assert r.returncode == 0
+    committed = open(os.path.join(ROOT, "questions", "bank.schema.json"), encoding="utf-8").read()
+    assert json.loads(r.stdout) == json.loads(committed)
+
+
+def test_committed_schema_matches_the_model():
+    committed = json.load(open(os.path.join(ROOT, "questions", "bank.schema.json"), encoding="utf-8"))
+    assert committed == json.loads(json.dumps(json_schema())), (
+        "questions/bank.schema.json is stale: .venv/bin/flask --app app quiz schema > questions/bank.schema.json")
+
+
+def test_shipped_banks_name_the_schema_for_editors():
+    for name in os.listdir(os.path.join(ROOT, "questions")):
+        if name.endswith(".yaml"):
+            first = open(os.path.join(ROOT, "questions", name), encoding="utf-8").readline()
+            assert first.strip() == "# yaml-language-server: $schema=bank.schema.json", name
+
+
+def test_the_schema_accepts_the_shipped_banks_and_rejects_unknown_keys():
+    jsonschema = pytest.importorskip("jsonschema")
+    import yaml
+    schema = json_schema()
+    for name in os.listdir(os.path.join(ROOT, "questions")):
+        if name.endswith(".yaml"):
+            data = yaml.safe_load(open(os.path.join(ROOT, "questions", name), encoding="utf-8"))
+            jsonschema.validate(data, schema)
+    data = yaml.safe_load(open(TINY_BANK, encoding="utf-8"))
+    data["colour"] = "blue"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, schema)
