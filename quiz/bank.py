@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from functools import cached_property
 from typing import Annotated, Any, Literal, Union
 
+import yaml
 from pydantic import (BaseModel, ConfigDict, Discriminator, Field, Strict, Tag, ValidationError,
                       field_validator)
 
@@ -253,6 +254,32 @@ def localise(value: Any, lang: str, fallback: str = "en") -> str:
     if isinstance(value, str):
         return value
     return value.get(lang) or value.get(fallback) or next(iter(value.values()), "")
+
+
+class _QuotingDumper(yaml.SafeDumper):
+    """Writes every string double-quoted, so no string is ever read back as another type."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, s: str) -> Any:
+    # Quote a string our reader would take for another type ("1e5", "null"); the dumper's own
+    # YAML 1.1 rules already quote "yes", "no" and "0755".
+    style = '"' if yamldata.resolve_plain(s) != s or s != s.strip() else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", s, style=style)
+
+
+_QuotingDumper.add_representer(str, _represent_str)
+
+
+def dump_yaml(bank: Bank) -> str:
+    """The bank as YAML that loads back to an equal bank (used by tests and authoring tools)."""
+    data = bank.model_dump(mode="python", by_alias=True, exclude_none=True, exclude_defaults=True)
+    data = json.loads(json.dumps(data))  # tuples to lists, int label keys to strings ...
+    for q in data.get("questions", []):  # ... but scale labels are keyed by whole numbers
+        labels = (q.get("scale") or {}).get("labels")
+        if labels:
+            q["scale"]["labels"] = {int(k): v for k, v in labels.items()}
+    head = "# yaml-language-server: $schema=bank.schema.json\n"
+    return head + yaml.dump(data, Dumper=_QuotingDumper, allow_unicode=True, sort_keys=False, width=100)
 
 
 def json_schema() -> dict[str, Any]:
