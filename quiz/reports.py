@@ -1,0 +1,253 @@
+"""`quiz stats` and `quiz export`: what operators and authors learn from stored results.
+
+Both stream rows from the database (a server-side cursor, constant memory), so they work the
+same on a thousand results as on a million.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import math
+import sys
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+import click
+import sqlalchemy as sa
+
+from quiz import models
+from quiz.bank import Bank, check_file
+from quiz.cli import quiz_cli
+from quiz.extensions import db
+
+BATCH = 1000
+
+
+def resolve_bank(ref: str) -> Bank:
+    """A bank by id (served ones) or by the path of its file; a clear usage error otherwise."""
+    from quiz import banks
+    try:
+        bank = banks.registry().resolve(ref)
+    except Exception:  # noqa: BLE001  the configured banks are broken; a path may still work
+        bank = None
+    if bank is None and (ref.endswith((".yaml", ".yml")) or "/" in ref):
+        bank, problems = check_file(ref)
+        if bank is None:
+            raise click.UsageError("\n".join(p.render() for p in problems if p.severity == "error") or f"cannot load {ref}")
+    if bank is None:
+        try:
+            known = ", ".join(b.id for b in banks.registry()) or "none"
+        except Exception:  # noqa: BLE001
+            known = "unknown (the configured banks do not load)"
+        raise click.UsageError(f"no bank '{ref}' (banks: {known}; or give the path of a bank file)")
+    return bank
+
+
+def stream_results(bank_id: str) -> Iterator[models.Result]:
+    stmt = (sa.select(models.Result).where(models.Result.bank_id == bank_id)
+            .order_by(models.Result.id).execution_options(yield_per=BATCH))
+    for row in db.session.scalars(stmt):
+        yield row
+
+
+class _Moments:
+    """Running sums for a mean, a standard deviation and a correlation (one pass, O(1) memory)."""
+
+    __slots__ = ("n", "sx", "sy", "sxx", "syy", "sxy")
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.sx = self.sy = self.sxx = self.syy = self.sxy = 0.0
+
+    def add(self, x: float, y: float = 0.0) -> None:
+        self.n += 1
+        self.sx += x
+        self.sy += y
+        self.sxx += x * x
+        self.syy += y * y
+        self.sxy += x * y
+
+    @property
+    def mean(self) -> float | None:
+        return self.sx / self.n if self.n else None
+
+    @property
+    def sd(self) -> float | None:
+        if self.n < 2:
+            return None
+        var = (self.sxx - self.sx * self.sx / self.n) / (self.n - 1)
+        return math.sqrt(max(var, 0.0))
+
+    @property
+    def r(self) -> float | None:
+        if self.n < 3:
+            return None
+        cov = self.sxy - self.sx * self.sy / self.n
+        vx = self.sxx - self.sx * self.sx / self.n
+        vy = self.syy - self.sy * self.sy / self.n
+        if vx <= 1e-12 or vy <= 1e-12:
+            return None
+        return cov / math.sqrt(vx * vy)
+
+
+def compute_stats(bank: Bank) -> dict[str, Any]:
+    """Per item: how often answered, the answer distribution, and for each path it scores the
+    item–rest correlation (the item's points against the rest of that path's raw score): an
+    item that does not move with the rest of its path measures something else."""
+    total = 0
+    versions: Counter[int] = Counter()
+    primaries: Counter[str] = Counter()
+    hybrids = 0
+    archetypes: Counter[str] = Counter()
+    quality: Counter[str] = Counter()
+    answered: Counter[str] = Counter()
+    distribution: dict[str, Counter] = defaultdict(Counter)
+    scale_moments: dict[str, _Moments] = defaultdict(_Moments)
+    item_rest: dict[tuple[str, str], _Moments] = defaultdict(_Moments)
+    scored_paths = {q.id: sorted({p for p, w in q.weights.items() if w} |
+                                 {p for o in q.options for p, v in o.points.items() if v})
+                    for q in bank.questions}
+    for result in stream_results(bank.id):
+        total += 1
+        versions[result.bank_version] += 1
+        outcome = result.outcome or {}
+        primaries[outcome.get("primary", "?")] += 1
+        hybrids += bool(outcome.get("hybrid"))
+        if outcome.get("archetype"):
+            archetypes[outcome["archetype"].get("id", "?")] += 1
+        for q in outcome.get("quality") or []:
+            quality[q] += 1
+        points: dict[tuple[str, str], float] = defaultdict(float)
+        for c in outcome.get("contributions") or []:
+            if "question" in c:
+                points[(c["question"], c["path"])] += c.get("points", 0.0)
+        raw = outcome.get("raw_scores") or {}
+        answers = result.answers or {}
+        for q in bank.questions:
+            if q.id not in answers:
+                continue
+            answered[q.id] += 1
+            value = answers[q.id]
+            if isinstance(value, list):
+                for v in value:
+                    distribution[q.id][str(v)] += 1
+            else:
+                distribution[q.id][str(value)] += 1
+                if q.type == "scale" and isinstance(value, (int, float)):
+                    scale_moments[q.id].add(float(value))
+            for path in scored_paths[q.id]:
+                x = points.get((q.id, path), 0.0)
+                if path in raw:
+                    item_rest[(q.id, path)].add(x, raw[path] - x)
+    items = []
+    for q in bank.questions:
+        n = answered[q.id]
+        entry: dict[str, Any] = {"question": q.id, "type": q.type, "answered": n,
+                                 "skipped": total - n if total else 0}
+        if q.type == "scale" and q.scale:
+            entry["distribution"] = {str(v): distribution[q.id][str(v)] for v in q.scale.values}
+            m = scale_moments[q.id]
+            entry["mean"] = _round(m.mean)
+            entry["sd"] = _round(m.sd)
+        else:
+            entry["distribution"] = {o.id: distribution[q.id][o.id] for o in q.options}
+        entry["item_rest_r"] = {p: _round(item_rest[(q.id, p)].r) for p in scored_paths[q.id]}
+        entry["notes"] = _item_notes(entry, n)
+        items.append(entry)
+    return {"bank": bank.id, "results": total, "versions": {str(k): v for k, v in sorted(versions.items())},
+            "outcomes": {p: primaries[p] for p in bank.path_ids} | ({"?": primaries["?"]} if primaries["?"] else {}),
+            "hybrid": hybrids, "archetypes": {a.id: archetypes[a.id] for a in bank.archetypes},
+            "quality": dict(quality), "items": items}
+
+
+def _round(x: float | None, digits: int = 3) -> float | None:
+    return None if x is None else round(x, digits)
+
+
+def _item_notes(entry: dict[str, Any], n: int) -> list[str]:
+    notes = []
+    if n >= 20:
+        dist = entry["distribution"]
+        top = max(dist.values()) if dist else 0
+        if top / n > 0.9:
+            notes.append("one answer takes over 90%: the item hardly separates takers")
+        for path, r in entry["item_rest_r"].items():
+            if r is not None and r < 0:
+                notes.append(f"moves against the rest of '{path}' (r={r}): check its keying")
+    return notes
+
+
+@quiz_cli.command("stats")
+@click.argument("bank_ref", metavar="BANK")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def stats_command(bank_ref: str, as_json: bool) -> None:
+    """Item statistics from stored results of BANK (an id or a bank file's path)."""
+    bank = resolve_bank(bank_ref)
+    report = compute_stats(bank)
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{bank.id}: {report['results']} stored result{'s' if report['results'] != 1 else ''}")
+    if not report["results"]:
+        click.echo("nothing to report yet")
+        return
+    total = report["results"]
+    click.echo("outcomes: " + ", ".join(f"{p} {c} ({c / total:.0%})" for p, c in report["outcomes"].items())
+               + f"; hybrid {report['hybrid']} ({report['hybrid'] / total:.0%})")
+    if report["archetypes"]:
+        click.echo("archetypes: " + ", ".join(f"{a} {c}" for a, c in report["archetypes"].items()))
+    if report["quality"]:
+        click.echo("quality flags: " + ", ".join(f"{q} {c}" for q, c in sorted(report["quality"].items())))
+    click.echo(f"\n{'question':<28}{'answered':>9}  {'mean':>5} {'sd':>5}  item-rest r by path")
+    for item in report["items"]:
+        mean = "" if item.get("mean") is None else f"{item['mean']:.2f}"
+        sd = "" if item.get("sd") is None else f"{item['sd']:.2f}"
+        rs = ", ".join(f"{p} {'n/a' if r is None else f'{r:+.2f}'}" for p, r in item["item_rest_r"].items())
+        click.echo(f"{item['question']:<28}{item['answered']:>9}  {mean:>5} {sd:>5}  {rs}")
+        for note in item["notes"]:
+            click.echo(f"{'':<28}  note: {note}")
+
+
+def export_rows(bank: Bank) -> Iterator[dict[str, Any]]:
+    for r in stream_results(bank.id):
+        o = r.outcome or {}
+        yield {
+            "id": r.id, "created_at": r.created_at.isoformat() if r.created_at else None,
+            "bank_version": r.bank_version, "bank_hash": r.bank_hash, "lang": r.lang,
+            "primary": o.get("primary"), "secondary": o.get("secondary"), "hybrid": o.get("hybrid"),
+            "balanced": o.get("balanced"), "margin": o.get("margin"), "scores": o.get("scores") or {},
+            "archetype": (o.get("archetype") or {}).get("id"), "flags": o.get("flags") or [],
+            "quality": o.get("quality") or [], "answers": r.answers or {},
+        }
+
+
+@quiz_cli.command("export")
+@click.argument("bank_ref", metavar="BANK")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), required=True,
+              help="csv: one row per result, one column per question; json: a JSON array.")
+def export_command(bank_ref: str, fmt: str) -> None:
+    """Stream stored results of BANK to stdout. Share tokens and delete keys are never exported."""
+    bank = resolve_bank(bank_ref)
+    out = sys.stdout  # click's runner swaps it in tests; a pipe streams it in use
+    if fmt == "json":
+        out.write("[")
+        for i, row in enumerate(export_rows(bank)):
+            out.write(("," if i else "") + "\n" + json.dumps(row, ensure_ascii=False))
+        out.write("\n]\n")
+        return
+    qids = [q.id for q in bank.questions]
+    header = (["id", "created_at", "bank_version", "bank_hash", "lang", "primary", "secondary", "hybrid",
+               "balanced", "margin"] + [f"score_{p}" for p in bank.path_ids]
+              + ["archetype", "flags", "quality"] + [f"q_{q}" for q in qids])
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    for row in export_rows(bank):
+        ans = row["answers"]
+        writer.writerow(
+            [row["id"], row["created_at"], row["bank_version"], row["bank_hash"], row["lang"], row["primary"],
+             row["secondary"], row["hybrid"], row["balanced"], row["margin"]]
+            + [row["scores"].get(p) for p in bank.path_ids]
+            + [row["archetype"], "|".join(row["flags"]), "|".join(row["quality"])]
+            + ["|".join(map(str, ans[q])) if isinstance(ans.get(q), list) else ans.get(q, "") for q in qids])
+    sys.stdout.flush()
