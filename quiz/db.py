@@ -1,41 +1,180 @@
-"""The database: SQLAlchemy bound to the app, SQLite tuned for several writers, migrations."""
+"""The database: SQLAlchemy bound to the app, SQLite tuned for several processes, PostgreSQL pooled
+per worker, the migrations, and the expiry of old drafts.
+
+The same models and migrations run on SQLite (the default, one host) and PostgreSQL (several
+processes and hosts); docs/deploy.md has the operator's side of the settings below.
+"""
 from __future__ import annotations
 
+import logging
 import os
+import time
+from datetime import datetime, timedelta, timezone
 
+import click
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, g, has_request_context, request
+from sqlalchemy.engine import make_url
 
+from quiz.cli import quiz_cli
 from quiz.config import ROOT
 from quiz.extensions import db, migrate
 
+log = logging.getLogger(__name__)
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
-    # WAL lets readers run beside one writer; busy_timeout makes writers queue instead of failing
-    # with "database is locked"; foreign keys are off by default in SQLite.
-    dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see _sqlite_begin)
+# How long SQLite makes a writer wait for another one before giving up ("database is locked").
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+# PostgreSQL, per process. A gunicorn sync worker serves one request at a time, so it needs one
+# connection, rarely two; 2 pooled + 3 overflow leaves room without hoarding server slots.
+# max_connections >= hosts × workers per host × (PG_POOL_SIZE + PG_MAX_OVERFLOW) + admin slots.
+PG_POOL_SIZE = 2
+PG_MAX_OVERFLOW = 3
+# A query that runs longer than this is a bug or an attack; the worker must not hang with it.
+PG_STATEMENT_TIMEOUT_MS = 10_000
+PG_IDLE_IN_TRANSACTION_TIMEOUT_MS = 30_000
+PG_CONNECT_TIMEOUT_S = 5  # a host that drops packets must not hold /healthz past gunicorn's timeout
+
+# Requests that must not change anything (RFC 9110 "safe" methods) read in a deferred transaction.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+# Drafts ("continue later") live this long after their last change (CONTRACT §4: 7 days).
+DRAFT_TTL = timedelta(days=7)
+# Opportunistic expiry: each process deletes a bounded batch of expired drafts this often.
+PURGE_INTERVAL_S = 3600
+PURGE_BATCH = 1000
+
+
+# --- SQLite -----------------------------------------------------------------------------------
+
+def _sqlite_on_connect(dbapi_conn, _record) -> None:  # noqa: ANN001
+    # pysqlite's own transaction handling emits BEGIN only before DML, so a read followed by a
+    # write runs half outside any transaction, and it cannot say BEGIN IMMEDIATE per transaction.
+    # Switch it off; _sqlite_begin issues BEGIN itself (SQLAlchemy's SQLite docs, "Enabling
+    # Non-Legacy SQLite Transactional Modes"). pysqlite still sends COMMIT and ROLLBACK.
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
+    # busy_timeout first: switching to WAL needs a lock that another process may hold right now.
+    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    # WAL: readers never block the writer and the writer never blocks readers.
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=10000")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA synchronous=NORMAL")
+    # FULL: a result acknowledged with 201 survives a power cut, not only a crashed process.
+    # In WAL mode that is one fsync of the log per commit (docs/performance.md has its cost).
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA foreign_keys=ON")  # off by default in SQLite
     cur.close()
 
 
+def write_intent() -> None:
+    """Declare, inside a GET request, that the coming transaction reads and then writes.
+
+    Safe requests read in a deferred transaction so that readers in other processes run in
+    parallel. When one writes after reading, its reads and its write end up in two transactions
+    (see _sqlite_upgrade_deferred); call this before the first query when they must be one.
+    POST, PUT, PATCH and DELETE requests and code outside requests (CLI, tests) always take the
+    write lock up front.
+    """
+    g._quiz_db_write_intent = True
+
+
+def _wants_write_lock() -> bool:
+    if not has_request_context():
+        return True
+    return request.method not in SAFE_METHODS or bool(g.get("_quiz_db_write_intent"))
+
+
 def _sqlite_begin(conn) -> None:  # noqa: ANN001
-    # BEGIN IMMEDIATE takes the write lock up front: a deferred transaction that reads and then
-    # writes can deadlock against another process and fail at once, busy_timeout or not.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # BEGIN IMMEDIATE takes the write lock up front, waiting up to busy_timeout for it; a
+    # deferred transaction that reads and then writes would instead fail at once when another
+    # process holds the lock or has committed since the read. Reads (safe requests) stay deferred.
+    immediate = _wants_write_lock()
+    conn.info["quiz_sqlite_deferred"] = not immediate
+    conn.info["quiz_sqlite_has_read"] = False
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _sqlite_upgrade_deferred(conn, cursor, statement: str, _params, _context, _many) -> None:  # noqa: ANN001
+    # A safe request that writes after reading (a GET that creates a draft once it found none)
+    # would fail at once with "database is locked" whenever another process is writing: SQLite
+    # cannot wait for the write lock in a transaction that has read. Nothing has been written
+    # yet, so end the read transaction and start a write one, which does wait (busy_timeout).
+    # The reads before stay as they were: the isolation pysqlite's default mode has always had.
+    if not conn.info.get("quiz_sqlite_deferred"):
+        return
+    if not statement.lstrip()[:7].upper().startswith(_WRITE_VERBS):
+        conn.info["quiz_sqlite_has_read"] = True
+        return
+    conn.info["quiz_sqlite_deferred"] = False  # holds the write lock from here on
+    if conn.info.get("quiz_sqlite_has_read"):
+        log.debug("write after read in a safe request: re-beginning as BEGIN IMMEDIATE")
+        dbapi_conn = cursor.connection
+        dbapi_conn.execute("COMMIT")
+        dbapi_conn.execute("BEGIN IMMEDIATE")
+
+
+# --- PostgreSQL -------------------------------------------------------------------------------
+
+def _postgres_options(url: str) -> dict:
+    # Server settings travel in libpq's "options"; connect_args would replace one given in the
+    # URL (tests put search_path there), so both are merged here.
+    given = make_url(url).query.get("options") or ""
+    if isinstance(given, tuple):
+        given = " ".join(given)
+    ours = (f"-c statement_timeout={PG_STATEMENT_TIMEOUT_MS} "
+            f"-c idle_in_transaction_session_timeout={PG_IDLE_IN_TRANSACTION_TIMEOUT_MS}")
+    return {"options": f"{given} {ours}".strip(), "connect_timeout": PG_CONNECT_TIMEOUT_S}
 
 
 def engine_options(url: str) -> dict:
     if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 10, "check_same_thread": False}}
-    # Per worker: 5 pooled connections + 5 overflow. With gunicorn's N workers per host and H
-    # hosts, PostgreSQL needs max_connections >= H * N * 10 (docs/deploy.md).
-    return {"pool_size": 5, "max_overflow": 5, "pool_pre_ping": True, "pool_recycle": 1800,
-            "connect_args": {"options": "-c statement_timeout=10000 -c idle_in_transaction_session_timeout=30000"}}
+        # timeout is pysqlite's busy timeout, applied before any statement runs.
+        return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}}
+    return {"pool_size": PG_POOL_SIZE, "max_overflow": PG_MAX_OVERFLOW, "pool_timeout": 10,
+            # pre_ping: a connection the server closed (restart, failover) is replaced, not
+            # handed to a request that would then fail.
+            "pool_pre_ping": True, "pool_recycle": 1800,
+            "connect_args": _postgres_options(url)}
 
+
+# --- Drafts -----------------------------------------------------------------------------------
+
+def purge_expired_drafts(now: datetime | None = None, limit: int | None = None) -> int:
+    """Delete drafts untouched for DRAFT_TTL (at most `limit` of them); return how many went."""
+    from quiz.models import Draft
+    cutoff = (now or datetime.now(timezone.utc)) - DRAFT_TTL
+    expired = sa.select(Draft.token).where(Draft.updated_at < cutoff)
+    if limit is not None:
+        expired = expired.order_by(Draft.updated_at).limit(limit)
+    result = db.session.execute(sa.delete(Draft).where(Draft.token.in_(expired)))
+    db.session.commit()
+    return result.rowcount or 0
+
+
+@quiz_cli.command("purge-drafts")
+def purge_drafts_command() -> None:
+    """Delete "continue later" drafts untouched for 7 days (for cron; the app also does it)."""
+    click.echo(f"{purge_expired_drafts()} expired drafts deleted")
+
+
+def _opportunistic_purge(app: Flask) -> None:
+    # Runs after a response has been sent (call_on_close), at most once per interval per process,
+    # so no operator has to remember a cron job and no taker waits for it.
+    state = app.extensions["quiz_db"]
+    now = time.monotonic()
+    if now < state["next_purge"]:
+        return
+    state["next_purge"] = now + PURGE_INTERVAL_S
+    try:
+        with app.app_context():
+            deleted = purge_expired_drafts(limit=PURGE_BATCH)
+            if deleted:
+                log.info("deleted %d expired drafts", deleted)
+    except Exception:  # noqa: BLE001  housekeeping must never break a request
+        log.exception("expired-draft purge failed; will retry in %ss", PURGE_INTERVAL_S)
+
+
+# --- Wiring -----------------------------------------------------------------------------------
 
 def init_app(app: Flask) -> None:
     url = app.config["SQLALCHEMY_DATABASE_URI"]
@@ -43,10 +182,23 @@ def init_app(app: Flask) -> None:
     opts.update(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = opts
     db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
+    # render_as_batch: SQLite can't ALTER most things; autogenerated migrations copy the table.
+    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True,
+                     compare_type=True)
     if url.startswith("sqlite"):
         with app.app_context():
             engine = db.engine
-            sa.event.listen(engine, "connect", _sqlite_pragmas)
+            sa.event.listen(engine, "connect", _sqlite_on_connect)
             sa.event.listen(engine, "begin", _sqlite_begin)
+            sa.event.listen(engine, "before_cursor_execute", _sqlite_upgrade_deferred)
+    # Start the first purge a little after start-up, not on the very first request.
+    app.extensions["quiz_db"] = {"next_purge": time.monotonic() + 60}
+
+    @app.after_request
+    def _schedule_purge(response):  # noqa: ANN001, ANN202
+        if request.method not in SAFE_METHODS and time.monotonic() >= app.extensions["quiz_db"]["next_purge"]:
+            response.call_on_close(lambda: _opportunistic_purge(app))
+        return response
+
     from quiz import models  # noqa: F401  (registers the tables with the metadata)
+

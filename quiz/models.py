@@ -29,15 +29,19 @@ class Result(db.Model):
     """One submitted quiz: the answers, what was computed from them, and the bank it is pinned to."""
 
     __tablename__ = "result"
+    # Stats and export read one bank's results in date order; the same index serves "by bank".
+    __table_args__ = (sa.Index("ix_result_bank_id_created_at", "bank_id", "created_at"),)
     id: so.Mapped[int] = so.mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
     token: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
     # Only a hash of the delete key is stored: a database leak does not let anyone delete results.
     delete_key_hash: so.Mapped[str] = so.mapped_column(sa.String(128))
     submission_id: so.Mapped[str | None] = so.mapped_column(sa.String(64), unique=True, nullable=True)
-    bank_id: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)
+    bank_id: so.Mapped[str] = so.mapped_column(sa.String(64))
     bank_version: so.Mapped[int] = so.mapped_column(sa.Integer)
     bank_hash: so.Mapped[str] = so.mapped_column(sa.ForeignKey("bank_snapshot.hash"), index=True)
     lang: so.Mapped[str] = so.mapped_column(sa.String(8), default="en")
+    # Plain JSON, also on PostgreSQL: JSONB would reorder keys (scores come back sorted by key
+    # length, not in the bank's path order) and nothing queries inside these documents.
     answers: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON)
     outcome: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON)  # the computed result, as the API shows it
     primary_path: so.Mapped[str] = so.mapped_column(sa.String(64))
@@ -55,4 +59,5 @@ class Draft(db.Model):
     lang: so.Mapped[str] = so.mapped_column(sa.String(8), default="en")
     result_token: so.Mapped[str | None] = so.mapped_column(sa.String(64), nullable=True)
     created_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    # Indexed for the expiry purge (quiz.db.purge_expired_drafts).
     updated_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)
