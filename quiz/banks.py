@@ -42,6 +42,10 @@ def init_app(app: Flask) -> None:
             if click.get_current_context(silent=True) is None:
                 raise
             registry = BrokenRegistry(exc)
+    if not isinstance(registry, BrokenRegistry):
+        from quiz import scoring
+        for bank in registry:  # exact score bounds are computed here, once, not per request
+            scoring.prepare(bank)
     app.extensions["quiz_banks"] = registry
 
 
