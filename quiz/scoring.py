@@ -189,6 +189,12 @@ class _Group:
             if v < self.lo[p]:
                 self.lo[p], self.lo_answer[p] = v, answer
 
+    def offer_one(self, p: int, highest: bool, v: float, answer: Any) -> None:
+        if highest and v > self.hi[p]:
+            self.hi[p], self.hi_answer[p] = v, answer
+        elif not highest and v < self.lo[p]:
+            self.lo[p], self.lo_answer[p] = v, answer
+
 
 def _vector(points: tuple[tuple[int, float], ...], n: int, factor: float = 1.0) -> list[float]:
     out = [0.0] * n
@@ -227,41 +233,34 @@ def _question_groups(q: Question, index: Mapping[str, int], scoring_leaves: list
     # multi: a leaf reads only whether named options are chosen, so a class is a membership
     # pattern of the named options; within it, the rest of the choice is free (up to the size
     # limits), and its best and worst completions per path are the top / bottom sums.
-    named = sorted({v for leaf in scoring_leaves for v in (leaf.value if isinstance(leaf.value, tuple)
-                                                            else (leaf.value,))},
-                   key=[o.id for o in q.options].index)
-    others = [o for o in q.options if o.id not in named]
+    option_ids = [o.id for o in q.options]
+    named = [oid for oid in option_ids
+             if any(oid in (leaf.value if isinstance(leaf.value, tuple) else (leaf.value,))
+                    for leaf in scoring_leaves)]
+    others = [oid for oid in option_ids if oid not in named]
     vectors = {o.id: _vector(_points_vector(o.points, index), n) for o in q.options}
     at_least = 1 if q.required else 0
-    at_most = q.max_choices if q.max_choices is not None else len(q.options)
-    order = {o.id: i for i, o in enumerate(q.options)}
+    at_most = q.max_choices if q.max_choices is not None else len(option_ids)
+    position = {oid: i for i, oid in enumerate(option_ids)}
+
+    def as_answer(ids: list[str]) -> tuple[str, ...]:
+        return tuple(sorted(ids, key=position.__getitem__))
+
     for pattern in itertools.product((False, True), repeat=len(named)):
         chosen = [oid for oid, on in zip(named, pattern) if on]
-        base = [sum(vectors[oid][p] for oid in chosen) for p in range(n)]
-        s_min = max(0, at_least - len(chosen))
-        s_max = min(at_most - len(chosen), len(others))
-        if s_min > s_max:
-            continue  # this pattern is not a valid answer
-        rep = tuple(chosen) + tuple(o.id for o in others[:s_min])
-        g = group_for(tuple(sorted(rep, key=order.__getitem__)))
+        fewest = max(0, at_least - len(chosen))           # how many others must be added
+        most = min(at_most - len(chosen), len(others))   # and how many may be
+        if fewest > most:
+            continue  # no valid answer has this pattern
+        g = group_for(as_answer(chosen + others[:fewest]))
         for p in range(n):
-            for best_high in (True, False):
-                ranked = sorted(others, key=lambda o: vectors[o.id][p], reverse=best_high)
-                total, take = base[p], 0
-                best_total, best_take = None, 0
-                running = total
-                for s in range(0, s_max + 1):
-                    if s > 0:
-                        running += vectors[ranked[s - 1].id][p]
-                    if s >= s_min and (best_total is None or (running > best_total if best_high
-                                                               else running < best_total)):
-                        best_total, best_take = running, s
-                take = best_take
-                answer = tuple(sorted(chosen + [o.id for o in ranked[:take]], key=order.__getitem__))
-                if best_high and best_total > g.hi[p]:
-                    g.hi[p], g.hi_answer[p] = best_total, answer
-                if not best_high and best_total < g.lo[p]:
-                    g.lo[p], g.lo_answer[p] = best_total, answer
+            base = sum(vectors[oid][p] for oid in chosen)
+            for highest in (True, False):
+                # The best completion of size s takes the s best others; try every allowed s.
+                ranked = sorted(others, key=lambda oid: vectors[oid][p], reverse=highest)
+                prefix = list(itertools.accumulate((vectors[oid][p] for oid in ranked), initial=base))
+                take = (max if highest else min)(range(fewest, most + 1), key=prefix.__getitem__)
+                g.offer_one(p, highest, prefix[take], as_answer(chosen + ranked[:take]))
     # An optional multi left empty scores like an unanswered one; both sit in the all-out pattern.
     return list(groups.values())
 
