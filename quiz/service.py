@@ -15,16 +15,24 @@ from datetime import datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from quiz import models
 from quiz.bank import Bank
-from quiz.extensions import db
+from quiz.extensions import db, limiter
 
 # 24 random bytes → 32 URL-safe characters, 192 bits: far beyond guessing, never derived from
 # the answers or a counter.
 TOKEN_BYTES = 24
 SUBMISSION_ID_MAX = 64  # the column's width
+
+
+# Submissions per client address, QUIZ_RATE_LIMIT from the config: one count shared by every
+# route that stores a result (POST /api/results and the quiz's last step), kept in Redis when
+# REDIS_URL is set so that every process and host counts together. Decorate a view with it.
+submission_limit = limiter.shared_limit(lambda: current_app.config["QUIZ_RATE_LIMIT"], scope="submissions",
+                                        methods=["POST"])
 
 
 class InvalidAnswers(Exception):

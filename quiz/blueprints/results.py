@@ -1,4 +1,469 @@
-"""(to be built)"""
-from flask import Blueprint
+"""The results pages: the shareable result, its PNG preview, deleting it, and comparing results.
+
+Every page renders from the result's pinned bank snapshot (`service.snapshot_bank`), never from
+the live bank, so a result reads the same after its bank file changed or was removed. A result
+never changes, so its page is rendered once per (token, language) and kept in a small in-process
+cache; the cache is consulted only after the result's row was found, so it never outlives a
+delete on any process.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, Response, abort, current_app, redirect, render_template, request,
+                   session, url_for)
+from flask_babel import force_locale, gettext
+
+from quiz import markdown, preview, service
+from quiz.bank import Bank
+from quiz.i18n import LANGUAGES, select_locale
 
 bp = Blueprint("results", __name__)
+
+MAX_COMPARE = 5
+TOP_REASONS = 3
+# Quality codes from quiz.scoring, in words a taker understands (contradictions use the bank's).
+QUALITY_FLAGS = ("straight-lining", "all-midpoint")
+
+
+# -- what the page says -----------------------------------------------------------------------
+
+@dataclass
+class PathRow:
+    id: str
+    title: str
+    score: float
+    colour: str
+    primary: bool = False
+    secondary: bool = False
+
+    @property
+    def score_text(self) -> str:
+        return preview.score_text(self.score)
+
+    @property
+    def width(self) -> str:
+        """The bar's length as an SVG percentage."""
+        return f"{max(0.0, min(100.0, float(self.score))):.1f}%"
+
+
+@dataclass
+class Reason:
+    question: str
+    answer: str
+    points: float
+
+    @property
+    def points_text(self) -> str:
+        return f"{round(float(self.points), 1):+g}"
+
+
+@dataclass
+class ResultView:
+    token: str
+    lang: str
+    bank: Bank
+    rows: list[PathRow]
+    headline: str
+    primary: PathRow
+    secondary: PathRow | None
+    hybrid: bool
+    balanced: bool
+    margin: float
+    summaries: list[tuple[str, str]]             # (path title, summary)
+    archetype: dict[str, Any] | None             # title, description (Markup), similarity (int %)
+    reasons: list[tuple[PathRow, list[Reason]]]
+    advice: list[tuple[str, Any]]                # (path title, Markup)
+    next_steps: list[tuple[str, list[Any]]]      # (path title, [Markup])
+    reality: list[Any]                           # Markup, advice of fired rules
+    process_work_reluctant: bool
+    quality: list[str]
+    created_at: str
+    meta_description: str = ""
+
+    @property
+    def scores_line(self) -> str:
+        """'Researcher 71, Engineer 64, Ops 23': the bars in words (alt text, descriptions)."""
+        return ", ".join(f"{r.title} {r.score_text}" for r in self.rows)
+
+
+def _colour(index: int) -> str:
+    r, g, b = preview.PATH_COLOURS[index % len(preview.PATH_COLOURS)]
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def _lower_first(text: str) -> str:
+    """'Researcher' → 'researcher' inside a phrase; acronyms ('AIOps', 'ML') stay as they are."""
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        return text[0].lower() + text[1:]
+    return text
+
+
+def headline(bank: Bank, outcome: dict[str, Any], lang: str) -> str:
+    """The result in a few words: the primary path, or a hybrid of the first two."""
+    primary = bank.path_by_id.get(outcome.get("primary"))
+    secondary = bank.path_by_id.get(outcome.get("secondary") or "")
+    first = bank.text(primary.title, lang) if primary else str(outcome.get("primary"))
+    if outcome.get("hybrid") and secondary is not None:
+        return gettext("%(first)s–%(second)s hybrid", first=first,
+                       second=_lower_first(bank.text(secondary.title, lang)))
+    return first
+
+
+def _answer_text(bank: Bank, qid: str, answer: Any, path_id: str, lang: str) -> str:
+    q = bank.question_by_id.get(qid)
+    if q is None:
+        return str(answer)
+    if q.type == "scale":
+        label = q.scale.labels.get(answer) if isinstance(answer, int) else None
+        where = gettext("%(value)s on a %(min)s–%(max)s scale", value=answer, min=q.scale.min, max=q.scale.max)
+        return f"{bank.text(label, lang)} ({where})" if label else where
+    if q.type == "choice":
+        option = q.option_by_id.get(answer)
+        return bank.text(option.text, lang) if option else str(answer)
+    chosen = [q.option_by_id[o] for o in (answer or []) if o in q.option_by_id]
+    # For a multi answer, name the chosen options that gave this path its points.
+    relevant = [o for o in chosen if o.points.get(path_id)] or chosen
+    return ", ".join(bank.text(o.text, lang) for o in relevant)
+
+
+def _reasons(bank: Bank, result_answers: dict[str, Any], contributions: list[dict[str, Any]],
+             path_id: str, lang: str) -> list[Reason]:
+    mine = [c for c in contributions if c.get("path") == path_id and (c.get("points") or 0) > 0]
+    mine.sort(key=lambda c: -c["points"])
+    out = []
+    for c in mine[:TOP_REASONS]:
+        if "question" in c:
+            q = bank.question_by_id.get(c["question"])
+            text = bank.text(q.text, lang) if q else c["question"]
+            out.append(Reason(text, _answer_text(bank, c["question"], result_answers.get(c["question"]),
+                                                  path_id, lang), c["points"]))
+        elif "rule" in c:
+            rule = next((r for r in bank.rules if r.id == c["rule"]), None)
+            text = bank.text(rule.description, lang) if rule and rule.description else \
+                gettext("A combination of your answers (rule “%(id)s”)", id=c["rule"])
+            out.append(Reason(text, "", c["points"]))
+    return out
+
+
+def _quality_notes(bank: Bank, codes: list[str], lang: str) -> list[str]:
+    notes = []
+    for code in codes:
+        if code == "straight-lining":
+            notes.append(gettext("Many answers in a row were the same. If that was haste rather than "
+                                 "conviction, this result says little about you: take the quiz again slowly."))
+        elif code == "all-midpoint":
+            notes.append(gettext("Every scale answer sat in the middle, so the scales told us almost "
+                                 "nothing; the result rests on your other answers."))
+        elif code.startswith("contradiction:"):
+            cid = code.split(":", 1)[1]
+            c = next((c for c in bank.contradictions if c.id == cid), None)
+            if c is not None:
+                notes.append(gettext("Two of your answers pull against each other: %(message)s",
+                                     message=bank.text(c.message, lang)))
+        else:
+            notes.append(gettext("A check on your answers noted: %(code)s", code=code))
+    return notes
+
+
+def build_view(result: Any, lang: str) -> ResultView:
+    bank = service.snapshot_bank(result)
+    out = result.outcome or {}
+    scores = out.get("scores") or {}
+    rows = [PathRow(p.id, bank.text(p.title, lang), float(scores.get(p.id, 0.0)), _colour(i),
+                    primary=p.id == out.get("primary"), secondary=p.id == out.get("secondary"))
+            for i, p in enumerate(bank.paths)]
+    by_id = {r.id: r for r in rows}
+    primary = by_id.get(out.get("primary")) or rows[0]
+    secondary = by_id.get(out.get("secondary") or "")
+    hybrid = bool(out.get("hybrid")) and secondary is not None
+
+    shown = [primary] + ([secondary] if hybrid else [])
+    summaries = [(r.title, bank.text(bank.path_by_id[r.id].summary, lang)) for r in shown]
+    advice = [(r.title, markdown.render(bank.text(bank.path_by_id[r.id].advice, lang))) for r in shown]
+    next_steps = [(r.title, [markdown.render_inline(bank.text(s, lang)) for s in bank.path_by_id[r.id].next_steps])
+                  for r in shown]
+    next_steps = [(t, steps) for t, steps in next_steps if steps]
+
+    archetype = None
+    if out.get("archetype"):
+        arch = bank.archetype_by_id.get(out["archetype"].get("id"))
+        if arch is not None:
+            similarity = out["archetype"].get("similarity") or 0
+            archetype = {"title": bank.text(arch.title, lang),
+                         "description": markdown.render(bank.text(arch.description, lang)),
+                         "similarity": int(math.floor(float(similarity) * 100 + 0.5))}
+
+    answers = result.answers or {}
+    contributions = out.get("contributions") or []
+    reasons = [(row, _reasons(bank, answers, contributions, row.id, lang)) for row in rows]
+
+    rules = {r.id: r for r in bank.rules}
+    reality = [markdown.render(bank.text(rules[rid].then.advice, lang))
+               for rid in out.get("advice") or [] if rid in rules and rules[rid].then.advice]
+    flags = out.get("flags") or []
+
+    return ResultView(
+        token=result.token, lang=lang, bank=bank, rows=rows,
+        headline=headline(bank, out, lang), primary=primary, secondary=secondary, hybrid=hybrid,
+        balanced=bool(out.get("balanced")), margin=float(out.get("margin") or 0.0),
+        summaries=summaries, archetype=archetype, reasons=reasons, advice=advice,
+        next_steps=next_steps, reality=reality,
+        process_work_reluctant="process-work-reluctant" in flags,
+        quality=_quality_notes(bank, out.get("quality") or [], lang),
+        created_at=service.iso_utc(result.created_at),
+        meta_description=markdown.plain(summaries[0][1]) if summaries else "",
+    )
+
+
+# -- the rendered-page cache ------------------------------------------------------------------
+
+class PageCache:
+    """A small LRU of rendered pages by (token, language, base URL). Only ever read after the result's row
+    was found, and cleared of a token when this process deletes it."""
+
+    def __init__(self, size: int = 512):
+        self.size = size
+        self._pages: OrderedDict[tuple[str, ...], tuple[str, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, ...]) -> tuple[str, str] | None:
+        with self._lock:
+            page = self._pages.get(key)
+            if page is not None:
+                self._pages.move_to_end(key)
+            return page
+
+    def put(self, key: tuple[str, ...], page: tuple[str, str]) -> None:
+        with self._lock:
+            self._pages[key] = page
+            self._pages.move_to_end(key)
+            while len(self._pages) > self.size:
+                self._pages.popitem(last=False)
+
+    def forget(self, token: str) -> None:
+        with self._lock:
+            for key in [k for k in self._pages if k[0] == token]:
+                del self._pages[key]
+
+
+pages = PageCache()
+
+
+def _forget_everywhere(token: str) -> None:
+    pages.forget(token)
+    try:
+        preview.forget(current_app.instance_path, token)
+    except RuntimeError:  # no app context: nothing on disk to find
+        pass
+
+
+service.on_delete(_forget_everywhere)
+
+
+# -- headers ----------------------------------------------------------------------------------
+
+def _private(response: Response) -> Response:
+    response.headers["X-Robots-Tag"] = "noindex"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _public(response: Response, etag: str) -> Response:
+    """Shareable, but revalidated on every use (cheap with the ETag): a delete must win at once."""
+    response.headers["X-Robots-Tag"] = "noindex"
+    response.headers["Cache-Control"] = "public, no-cache"
+    response.set_etag(etag)
+    return response.make_conditional(request)
+
+
+def share_base() -> str:
+    return current_app.config.get("QUIZ_BASE_URL") or request.host_url.rstrip("/")
+
+
+def _owner_key(token: str) -> str | None:
+    """The delete key, if this browser's session holds the right one (given at submission)."""
+    keys = session.get("delete_keys")
+    key = keys.get(token) if isinstance(keys, dict) else None
+    return key if isinstance(key, str) else None
+
+
+# -- routes -----------------------------------------------------------------------------------
+
+@bp.get("/r/<token>")
+def show(token: str):  # noqa: ANN201
+    lang = select_locale()
+    result = service.get_result(token)
+    if result is None:
+        abort(404, description=gettext("There is no result at this address. It may have been deleted."))
+    owner_key = _owner_key(token)
+    if owner_key is not None and not service.key_matches(result, owner_key):
+        owner_key = None
+    base = share_base()
+    cache_key = (token, lang, base)
+    # Only plain addresses are cached: the language links repeat any other query arguments.
+    cacheable = owner_key is None and set(request.args) <= {"lang"}
+    if cacheable:
+        cached = pages.get(cache_key)
+        if cached is not None:
+            html, etag = cached
+            return _public(Response(html, mimetype="text/html"), etag)
+    view = build_view(result, lang)
+    html = render_template(
+        "results/show.html", v=view, owner_key=owner_key, share_base=base,
+        share_url=f"{base}{url_for('results.show', token=token)}",
+        image_url=f"{base}{url_for('results.preview_png', token=token, lang=lang)}",
+        delete_url=url_for("results.confirm_delete", token=token, key=owner_key) if owner_key else None,
+        compare_url=url_for("results.compare", r=token),
+    )
+    if owner_key is not None:
+        return _private(Response(html, mimetype="text/html"))
+    etag = hashlib.sha256(html.encode()).hexdigest()[:32]
+    if cacheable:
+        pages.put(cache_key, (html, etag))
+    return _public(Response(html, mimetype="text/html"), etag)
+
+
+def _image_lang(result: Any) -> str:
+    """?lang=, else Accept-Language, else English; no session (an image fetch keeps no state)."""
+    asked = request.args.get("lang")
+    if asked in LANGUAGES:
+        return asked
+    return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def preview_card(result: Any, lang: str) -> preview.Card:
+    bank = service.snapshot_bank(result)
+    out = result.outcome or {}
+    scores = out.get("scores") or {}
+    with force_locale(lang):
+        arch_line = ""
+        if out.get("archetype") and out["archetype"].get("id") in bank.archetype_by_id:
+            arch = bank.archetype_by_id[out["archetype"]["id"]]
+            pct = int(math.floor(float(out["archetype"].get("similarity") or 0) * 100 + 0.5))
+            arch_line = gettext("Most like: %(title)s · %(pct)s%% similar", title=bank.text(arch.title, lang), pct=pct)
+        primary = bank.path_by_id.get(out.get("primary"))
+        return preview.Card(
+            brand=gettext("Know Yourself"),
+            headline=headline(bank, out, lang),
+            subline=markdown.plain(bank.text(primary.summary, lang)) if primary else "",
+            bars=[preview.Bar(bank.text(p.title, lang), float(scores.get(p.id, 0.0)), p.id == out.get("primary"))
+                  for p in bank.paths],
+            archetype=arch_line,
+            footer=gettext("A result is a mirror, not a verdict."),
+        )
+
+
+@bp.get("/r/<token>.png")
+def preview_png(token: str):  # noqa: ANN201
+    result = service.get_result(token)  # checked first, every time: no cached file outlives a delete
+    if result is None:
+        abort(404)
+    lang = _image_lang(result)
+    png = preview.read_cached(current_app.instance_path, token, lang)
+    if png is None:
+        png = preview.render(preview_card(result, lang))
+        preview.store(current_app.instance_path, token, lang, png)
+    response = Response(png, mimetype="image/png")
+    response.headers["Vary"] = "Accept-Language"
+    return _public(response, hashlib.sha256(png).hexdigest()[:32])
+
+
+@bp.get("/r/<token>/delete")
+def confirm_delete(token: str):  # noqa: ANN201
+    result = service.get_result(token)
+    if result is None:
+        abort(404, description=gettext("There is no result at this address. It may have been deleted."))
+    key = request.args.get("key")
+    if key and not service.key_matches(result, key):
+        abort(403, description=gettext("This delete link does not match the result. Check that you copied "
+                                       "the whole link."))
+    view = build_view(result, select_locale())
+    response = _private(Response(render_template("results/delete.html", v=view, key=key or ""),
+                                 mimetype="text/html"))
+    # The key travels in this page's address: never send it onward in a Referer header.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.post("/r/<token>/delete")
+def delete(token: str):  # noqa: ANN201
+    key = request.form.get("key", "")
+    try:
+        deleted = service.delete_result(token, key)
+    except LookupError:
+        abort(404, description=gettext("There is no result at this address. It may have been deleted."))
+    if not deleted:
+        abort(403, description=gettext("That delete key does not match this result, so it was not deleted."))
+    keys = session.get("delete_keys")
+    if isinstance(keys, dict) and token in keys:
+        keys = dict(keys)
+        keys.pop(token)
+        session["delete_keys"] = keys
+    return redirect(url_for("results.deleted"), code=303)
+
+
+@bp.get("/r/deleted")
+def deleted():  # noqa: ANN201
+    return _private(Response(render_template("results/deleted.html"), mimetype="text/html"))
+
+
+def _token_from(value: str) -> str:
+    """A token from what people paste: the token itself or a whole result link."""
+    value = value.strip()
+    if "/" in value:
+        path = urlsplit(value).path.rstrip("/")
+        if "/r/" in path:
+            value = path.rsplit("/r/", 1)[1].split("/")[0]
+    if value.endswith(".png"):
+        value = value[:-4]
+    return value
+
+
+@bp.get("/compare")
+def compare():  # noqa: ANN201
+    lang = select_locale()
+    tokens = list(dict.fromkeys(t for t in (_token_from(v) for v in request.args.getlist("r")) if t))
+    if len(tokens) > MAX_COMPARE:
+        html = render_template("results/compare.html", too_many=len(tokens), people=[], missing=[],
+                               rows=[], tokens=tokens[:MAX_COMPARE], max_compare=MAX_COMPARE,
+                               first_five=url_for("results.compare", r=tokens[:MAX_COMPARE]))
+        response = Response(html, status=400, mimetype="text/html")
+        response.headers["X-Robots-Tag"] = "noindex"
+        return response
+    people, missing = [], []
+    for token in tokens:
+        result = service.get_result(token)
+        if result is None:
+            missing.append(token)
+            continue
+        bank = service.snapshot_bank(result)
+        out = result.outcome or {}
+        people.append({"token": token, "number": len(people) + 1, "bank": bank,
+                       "headline": headline(bank, out, lang), "scores": out.get("scores") or {},
+                       "url": url_for("results.show", token=token)})
+    # One row per path, in the order of the first bank that names it; a person whose bank lacks
+    # the path shows no bar for it.
+    rows: dict[str, dict[str, Any]] = {}
+    for person in people:
+        for p in person["bank"].paths:
+            rows.setdefault(p.id, {"id": p.id, "title": person["bank"].text(p.title, lang),
+                                         "colour": _colour(len(rows)), "cells": []})
+    for row in rows.values():
+        for person in people:
+            score = person["scores"].get(row["id"])
+            row["cells"].append({"person": person, "score": score,
+                                 "text": preview.score_text(score) if score is not None else None,
+                                 "width": f"{max(0.0, min(100.0, float(score))):.1f}%" if score is not None else None})
+    html = render_template("results/compare.html", too_many=0, people=people, missing=missing,
+                           rows=list(rows.values()), tokens=tokens, max_compare=MAX_COMPARE, first_five=None)
+    response = Response(html, mimetype="text/html")
+    response.headers["X-Robots-Tag"] = "noindex"
+    response.headers["Cache-Control"] = "no-cache"
+    return response

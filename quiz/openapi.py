@@ -1,0 +1,196 @@
+"""The OpenAPI 3.1 description of the JSON API, served at /api/openapi.json.
+
+Written as data next to the code it describes; tests/test_openapi.py validates it and walks the
+app's URL map so that a route added without a description (or the reverse) fails the suite.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from quiz.service import SUBMISSION_ID_MAX
+
+
+def _error_response(description: str) -> dict[str, Any]:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def _json(schema_ref: str, description: str) -> dict[str, Any]:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_ref}"}}}}
+
+
+LANG_PARAM = {"name": "lang", "in": "query", "required": False,
+              "description": "language of the texts; defaults to Accept-Language, then the bank's first language",
+              "schema": {"type": "string", "examples": ["en", "ko"]}}
+TOKEN_PARAM = {"name": "token", "in": "path", "required": True, "description": "the result's token",
+               "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"}}
+RATE_LIMITED = _error_response("too many submissions from this address (QUIZ_RATE_LIMIT)")
+
+_SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object", "required": ["error"],
+        "properties": {"error": {"type": "object", "required": ["code", "message"],
+                                 "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}},
+    },
+    "AnswerError": {
+        "type": "object", "required": ["question", "code", "message"],
+        "properties": {
+            "question": {"type": ["string", "null"], "description": "the question id; null for the whole payload"},
+            "code": {"type": "string", "enum": ["wrong_type", "unknown_question", "missing", "unknown_option",
+                                                "out_of_range", "not_integer", "too_many_choices", "empty_choice"]},
+            "message": {"type": "string"},
+        },
+    },
+    "InvalidAnswers": {
+        "allOf": [{"$ref": "#/components/schemas/Error"}],
+        "type": "object", "required": ["error", "errors"],
+        "properties": {"errors": {"type": "array", "items": {"$ref": "#/components/schemas/AnswerError"}}},
+    },
+    "BankSummary": {
+        "type": "object", "required": ["id", "version", "title", "languages", "question_count"],
+        "properties": {"id": {"type": "string"}, "version": {"type": "integer"}, "title": {"type": "string"},
+                       "languages": {"type": "array", "items": {"type": "string"}},
+                       "question_count": {"type": "integer"}},
+    },
+    "Question": {
+        "type": "object", "required": ["id", "type", "text", "required"],
+        "properties": {
+            "id": {"type": "string"}, "type": {"type": "string", "enum": ["scale", "choice", "multi"]},
+            "text": {"type": "string"}, "help": {"type": "string"}, "required": {"type": "boolean"},
+            "options": {"type": "array", "items": {
+                "type": "object", "required": ["id", "text"],
+                "properties": {"id": {"type": "string"}, "text": {"type": "string"}}}},
+            "max_choices": {"type": "integer"},
+            "scale": {"type": "object", "required": ["min", "max", "labels"],
+                      "properties": {"min": {"type": "integer"}, "max": {"type": "integer"},
+                                     "labels": {"type": "object", "additionalProperties": {"type": "string"},
+                                                "description": "label text by scale value"}}},
+        },
+        "description": "a question as a taker sees it: no scoring weights or points",
+    },
+    "Bank": {
+        "type": "object", "required": ["id", "version", "title", "sections"],
+        "properties": {
+            "id": {"type": "string"}, "version": {"type": "integer"}, "title": {"type": "string"},
+            "lang": {"type": "string"}, "languages": {"type": "array", "items": {"type": "string"}},
+            "sections": {"type": "array", "items": {
+                "type": "object", "required": ["id", "title", "questions"],
+                "properties": {"id": {"type": ["string", "null"]}, "title": {"type": ["string", "null"]},
+                               "questions": {"type": "array", "items": {"$ref": "#/components/schemas/Question"}}}}},
+        },
+    },
+    "Submission": {
+        "type": "object", "required": ["bank", "answers"],
+        "properties": {
+            "bank": {"type": "string", "description": "a bank id"},
+            "answers": {"type": "object", "description": "question id → answer: an option id (choice), "
+                                                         "a list of option ids (multi) or an integer (scale)",
+                        "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "integer"},
+                                                           {"type": "array", "items": {"type": "string"}}]}},
+            "lang": {"type": "string", "description": "one of the bank's languages; its first by default"},
+            "submission_id": {"type": "string", "minLength": 1, "maxLength": SUBMISSION_ID_MAX,
+                              "description": "makes the call idempotent: the same id again answers 200 with "
+                                             "the stored result; a UUID is a good choice"},
+        },
+    },
+    "Result": {
+        "type": "object",
+        "required": ["token", "url", "bank", "scores", "primary", "secondary", "hybrid", "balanced", "margin",
+                     "archetype", "flags", "quality", "rules_fired", "contributions", "created_at"],
+        "properties": {
+            "token": {"type": "string"},
+            "url": {"type": "string", "format": "uri", "description": "the shareable results page"},
+            "delete_key": {"type": "string", "description": "only in the 201 answer that created the result"},
+            "bank": {"type": "object", "required": ["id", "version", "hash"],
+                     "properties": {"id": {"type": "string"}, "version": {"type": "integer"},
+                                    "hash": {"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"}}},
+            "scores": {"type": "object", "additionalProperties": {"type": "number", "minimum": 0, "maximum": 100}},
+            "primary": {"type": "string"},
+            "secondary": {"type": ["string", "null"]},
+            "hybrid": {"type": "boolean"},
+            "balanced": {"type": "boolean"},
+            "margin": {"type": "number"},
+            "archetype": {"oneOf": [{"type": "null"}, {
+                "type": "object", "required": ["id", "title", "similarity"],
+                "properties": {"id": {"type": "string"}, "title": {"type": "string"},
+                               "similarity": {"type": "number"}}}]},
+            "flags": {"type": "array", "items": {"type": "string"}},
+            "quality": {"type": "array", "items": {"type": "string"}},
+            "rules_fired": {"type": "array", "items": {"type": "string"}},
+            "contributions": {"type": "array", "items": {
+                "type": "object", "required": ["path", "points"],
+                "properties": {"question": {"type": "string"}, "rule": {"type": "string"},
+                               "path": {"type": "string"}, "points": {"type": "number"}}}},
+            "created_at": {"type": "string", "format": "date-time"},
+        },
+    },
+}
+
+_PATHS: dict[str, Any] = {
+    "/api/banks": {"get": {
+        "operationId": "listBanks", "summary": "The banks this server offers",
+        "parameters": [LANG_PARAM],
+        "responses": {"200": {"description": "the banks", "content": {"application/json": {
+            "schema": {"type": "array", "items": {"$ref": "#/components/schemas/BankSummary"}}}}}},
+    }},
+    "/api/banks/{bank}": {"get": {
+        "operationId": "getBank", "summary": "A bank as a taker sees it (no scoring weights)",
+        "parameters": [{"name": "bank", "in": "path", "required": True, "schema": {"type": "string"}}, LANG_PARAM],
+        "responses": {"200": _json("Bank", "the bank"), "404": _error_response("no such bank")},
+    }},
+    "/api/results": {"post": {
+        "operationId": "createResult", "summary": "Submit answers; store and return the result",
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/Submission"}}}},
+        "responses": {
+            "201": _json("Result", "stored; the answer carries the delete key, given only this once"),
+            "200": _json("Result", "this submission_id was stored before: the same result, without its delete key"),
+            "400": _error_response("the body is not a JSON object of the documented shape"),
+            "404": _error_response("no such bank"),
+            "422": {"description": "some answers are invalid; every problem is listed",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/InvalidAnswers"}}}},
+            "429": RATE_LIMITED,
+        },
+    }},
+    "/api/results/{token}": {
+        "get": {
+            "operationId": "getResult", "summary": "A stored result (without its delete key)",
+            "parameters": [TOKEN_PARAM, LANG_PARAM],
+            "responses": {"200": _json("Result", "the result"),
+                          "404": _error_response("no such result, or it was deleted")},
+        },
+        "delete": {
+            "operationId": "deleteResult", "summary": "Delete a result for good",
+            "parameters": [TOKEN_PARAM, {"name": "X-Delete-Key", "in": "header", "required": True,
+                                         "description": "the delete key from the 201 answer",
+                                         "schema": {"type": "string"}}],
+            "responses": {"204": {"description": "deleted: the page, the PNG and the API now answer 404"},
+                          "403": _error_response("missing or wrong delete key"),
+                          "404": _error_response("no such result")},
+        },
+    },
+    "/api/openapi.json": {"get": {
+        "operationId": "getOpenAPI", "summary": "This document",
+        "responses": {"200": {"description": "the OpenAPI 3.1 description",
+                              "content": {"application/json": {"schema": {"type": "object"}}}}},
+    }},
+}
+
+
+def document(base_url: str | None = None) -> dict[str, Any]:
+    """The OpenAPI document; `base_url` becomes its server (QUIZ_BASE_URL or the request's host)."""
+    doc: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {"title": "Know Yourself API", "version": "1",
+                 "description": "Question banks and results of the Know Yourself quiz. Requests need no "
+                                "cookies and no CSRF token; every error is JSON "
+                                "{\"error\": {\"code\", \"message\"}}; submissions are rate-limited per "
+                                "client address."},
+        "paths": copy.deepcopy(_PATHS),
+        "components": {"schemas": copy.deepcopy(_SCHEMAS)},
+    }
+    if base_url:
+        doc["servers"] = [{"url": base_url}]
+    return doc
