@@ -1,4 +1,321 @@
-"""(to be built)"""
-from flask import Blueprint
+"""The browser quiz: a start page, one page per section, a review page, then the submit.
+
+    GET  /quiz/<bank>                    start page: title, description, how long, Start
+    POST /quiz/<bank>                    Start: make a draft, 303 to its page 1
+    GET  /quiz/<bank>/<draft>/<n>        page n (1-based) of the draft's quiz
+    POST /quiz/<bank>/<draft>/<n>        store page n's answers, then Next / Back / Save (303)
+    GET  /quiz/<bank>/<draft>/review     every answer, with links to change it
+    POST /quiz/<bank>/<draft>/review     submit: store the result, 303 to /r/<result token>
+    GET  /quiz/<bank>/<draft>/saved      the "continue later" link
+    GET  /resume/<draft>                 continue later (7 days): back to the first open page
+
+The draft token in the path is the attempt's secret (random, 192 bits): whoever has the link has
+the attempt, as with the "continue later" link it also is. That is what lets a POST store its
+answers *before* the CSRF check: a forged cross-site POST cannot name a draft it does not know,
+and an honest POST whose form token expired (a phone left on a page overnight) keeps every
+answer; the page then asks the taker to press the button again.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (Blueprint, Response, abort, current_app, redirect, render_template, request,
+                   session, url_for)
+from flask_babel import format_date, gettext
+
+from quiz import banks, drafts, i18n
+from quiz.bank import Bank
+from quiz.extensions import csrf, limiter
+from quiz.forms import CsrfOnlyForm, clean_answers, missing_required, page_form, required_message
+from quiz.models import Draft
 
 bp = Blueprint("take", __name__)
+# CSRF is checked inside the views, after the posted answers are stored (see the module doc).
+csrf.exempt(bp)
+
+SECONDS_PER_QUESTION = 20  # for "about N minutes" on the start page
+DELETE_KEYS = "delete_keys"  # session: {result token: delete key}, read by the results pages
+DELETE_KEYS_KEPT = 20  # the session is a cookie: keep it well under 4 KB
+
+
+# -- per-bank facts, computed once per bank content ---------------------------------------------
+
+_NUMBERS: dict[str, dict[str, int]] = {}
+
+
+def question_numbers(bank: Bank) -> dict[str, int]:
+    """Each question's number as the taker meets it (page order), for "Question 5" references."""
+    numbers = _NUMBERS.get(bank.content_hash)
+    if numbers is None:
+        numbers = {}
+        for _section, questions in bank.pages:
+            for q in questions:
+                numbers[q.id] = len(numbers) + 1
+        _NUMBERS[bank.content_hash] = numbers
+    return numbers
+
+
+_PAGES: dict[str, dict[str, int]] = {}
+
+
+def page_of(bank: Bank) -> dict[str, int]:
+    """The page (1-based) each question is on."""
+    pages = _PAGES.get(bank.content_hash)
+    if pages is None:
+        pages = _PAGES[bank.content_hash] = {q.id: n for n, (_s, qs) in enumerate(bank.pages, 1) for q in qs}
+    return pages
+
+
+def minutes(bank: Bank) -> int:
+    return max(1, round(len(bank.questions) * SECONDS_PER_QUESTION / 60))
+
+
+@bp.app_context_processor
+def start_helpers() -> dict[str, Any]:
+    # The home page shows a one-bank start page with the same partial as /quiz/<bank>.
+    return {"quiz_minutes": minutes, "open_draft": drafts.remembered}
+
+
+# -- lookups that end the request kindly --------------------------------------------------------
+
+def _page(template: str, status: int, **context: Any) -> Response:
+    return Response(render_template(template, **context), status=status, mimetype="text/html")
+
+
+def _bank(bank_id: str) -> Bank:
+    bank = banks.get(bank_id)
+    if bank is None:
+        abort(404, description=gettext("There is no quiz called “%(name)s”.", name=bank_id))
+    return bank
+
+
+def _draft(bank: Bank, token: str, *, for_update: bool = False, allow_expired: bool = False) -> Draft:
+    """The draft behind a quiz URL. Unknown: a friendly 404; expired: 410 with a way to start
+    again; already submitted: straight to its result."""
+    draft = drafts.load(token, for_update=for_update)
+    if draft is None or draft.bank_id != bank.id:
+        abort(_page("take/gone.html", 404, bank=bank, expired=False))
+    if draft.result_token:
+        abort(redirect(_result_url(draft.result_token), 303))
+    if not allow_expired and drafts.is_expired(draft):
+        abort(_page("take/gone.html", 410, bank=bank, expired=True))
+    return draft
+
+
+def _result_url(token: str) -> str:
+    return url_for("results.show", token=token)
+
+
+def _number(bank: Bank, number: int) -> int:
+    if not 1 <= number <= len(bank.pages):
+        abort(404, description=gettext("This quiz has no page %(number)d.", number=number))
+    return number
+
+
+def _lang() -> str:
+    return i18n.select_locale()
+
+
+# -- start ----------------------------------------------------------------------------------------
+
+@bp.get("/quiz/<bank_id>")
+def start(bank_id: str):  # noqa: ANN201
+    bank = _bank(bank_id)
+    return render_template("take/start.html", bank=bank)
+
+
+@bp.post("/quiz/<bank_id>")
+def begin(bank_id: str):  # noqa: ANN201
+    bank = _bank(bank_id)
+    form = CsrfOnlyForm()
+    if not form.validate():
+        notice = gettext("Your session had expired. Please press Start again.")
+        return render_template("take/start.html", bank=bank, notice=notice)
+    draft = drafts.create(bank.id, _lang())
+    return redirect(url_for("take.page", bank_id=bank.id, token=draft.token, number=1), 303)
+
+
+@bp.get("/resume/<token>")
+def resume(token: str):  # noqa: ANN201
+    draft = drafts.load(token)
+    bank = banks.get(draft.bank_id) if draft is not None else None
+    if draft is None or bank is None:
+        return _page("take/gone.html", 404, bank=bank, expired=False)
+    if draft.result_token:
+        return redirect(_result_url(draft.result_token), 303)
+    if drafts.is_expired(draft):
+        return _page("take/gone.html", 410, bank=bank, expired=True)
+    drafts.remember(draft)
+    answers = clean_answers(bank, draft.answers)
+    missing = missing_required(bank, answers)
+    args: dict[str, Any] = {}
+    if "lang" not in request.args and "lang" not in session:
+        args["lang"] = draft.lang  # a new device continues in the language the quiz was begun in
+    elif request.args.get("lang") in i18n.LANGUAGES:
+        args["lang"] = request.args["lang"]
+    if missing:
+        number = page_of(bank)[missing[0].id]
+        return redirect(url_for("take.page", bank_id=bank.id, token=draft.token, number=number, **args))
+    return redirect(url_for("take.review", bank_id=bank.id, token=draft.token, **args))
+
+
+# -- the pages ----------------------------------------------------------------------------------
+
+def _render_page(bank: Bank, draft: Draft, number: int, form: Any, *, answers: dict[str, Any],
+                 errors: dict[str, str] | None = None, notice: str | None = None,
+                 returning: bool = False) -> str:
+    section, questions = bank.pages[number - 1]
+    return render_template(
+        "take/page.html", bank=bank, draft=draft, number=number, total=len(bank.pages),
+        section=section, questions=questions, numbers=question_numbers(bank), answers=answers,
+        errors=errors or {}, notice=notice, csrf_field=form.csrf_field, returning=returning)
+
+
+@bp.get("/quiz/<bank_id>/<token>/<int:number>")
+def page(bank_id: str, token: str, number: int):  # noqa: ANN201
+    bank = _bank(bank_id)
+    draft = _draft(bank, token)
+    number = _number(bank, number)
+    drafts.remember(draft)
+    form = page_form(bank, number)
+    return _render_page(bank, draft, number, form, answers=draft.answers or {},
+                        returning=request.args.get("return") == "review")
+
+
+ACTIONS = ("next", "back", "save")
+
+
+@bp.post("/quiz/<bank_id>/<token>/<int:number>")
+def save_page(bank_id: str, token: str, number: int):  # noqa: ANN201
+    bank = _bank(bank_id)
+    # An expired draft still takes a POST: its taker is plainly back, and refusing would drop
+    # the answers they just gave. Saving renews it.
+    draft = _draft(bank, token, for_update=True, allow_expired=True)
+    number = _number(bank, number)
+    lang = _lang()
+    form = page_form(bank, number, formdata=request.form)
+    form.validate()
+    given, cleared = form.answers()
+    drafts.save_answers(draft, given, cleared, lang=lang)  # first, before anything can fail
+
+    action = request.form.get("_action")
+    action = action if action in ACTIONS else "next"  # Enter in a text-less form means Next
+    returning = request.form.get("_return") == "review"
+    # What the page shows again: the stored answers, with what was just ticked on top (even
+    # too many boxes: the taker sees their ticks and the message, not a silent revert).
+    shown = dict(draft.answers or {})
+    for q in form.questions:
+        field = form[q.id]
+        if field.data is not None and not getattr(field, "invalid", False):
+            shown[q.id] = list(field.data) if q.type == "multi" else field.data
+
+    if form.csrf_failed():
+        button = {"next": gettext("Next"), "back": gettext("Back"),
+                  "save": gettext("Save and continue later")}[action]
+        if returning and action == "next":
+            button = gettext("Save and go back to your answers")
+        notice = gettext("Your session had expired, but your answers are kept. "
+                         "Please press “%(button)s” again.", button=button)
+        return _render_page(bank, draft, number, page_form(bank, number), answers=shown,
+                            notice=notice, returning=returning)
+
+    if action == "back":
+        if returning:
+            return redirect(url_for("take.review", bank_id=bank.id, token=draft.token), 303)
+        if number == 1:
+            return redirect(url_for("take.start", bank_id=bank.id), 303)
+        return redirect(url_for("take.page", bank_id=bank.id, token=draft.token, number=number - 1), 303)
+    if action == "save":
+        return redirect(url_for("take.saved", bank_id=bank.id, token=draft.token, page=number), 303)
+
+    errors = form.question_errors()
+    if errors:
+        return _render_page(bank, draft, number, page_form(bank, number), answers=shown,
+                            errors=errors, returning=returning)
+    if returning or number == len(bank.pages):
+        return redirect(url_for("take.review", bank_id=bank.id, token=draft.token), 303)
+    return redirect(url_for("take.page", bank_id=bank.id, token=draft.token, number=number + 1), 303)
+
+
+@bp.get("/quiz/<bank_id>/<token>/saved")
+def saved(bank_id: str, token: str):  # noqa: ANN201
+    bank = _bank(bank_id)
+    draft = _draft(bank, token)
+    number = request.args.get("page", type=int) or 1
+    number = number if 1 <= number <= len(bank.pages) else 1
+    base = current_app.config.get("QUIZ_BASE_URL")
+    link = (base + url_for("take.resume", token=draft.token)) if base else \
+        url_for("take.resume", token=draft.token, _external=True)
+    until = format_date(drafts.expires_at(draft), format="long")
+    return render_template("take/saved.html", bank=bank, draft=draft, link=link, until=until,
+                           number=number)
+
+
+# -- review and submit -------------------------------------------------------------------------
+
+def _render_review(bank: Bank, draft: Draft, *, errors: dict[str, str] | None = None,
+                   notice: str | None = None, status: int = 200) -> Response:
+    answers = clean_answers(bank, draft.answers)
+    return _page("take/review.html", status, bank=bank, draft=draft, answers=answers,
+                 numbers=question_numbers(bank), page_numbers=page_of(bank), total=len(bank.pages),
+                 errors=errors or {},
+                 notice=notice, form=CsrfOnlyForm())
+
+
+def _missing_errors(bank: Bank, answers: dict[str, Any]) -> dict[str, str]:
+    return {q.id: required_message(q.type) for q in missing_required(bank, answers)}
+
+
+@bp.get("/quiz/<bank_id>/<token>/review")
+def review(bank_id: str, token: str):  # noqa: ANN201
+    bank = _bank(bank_id)
+    draft = _draft(bank, token)
+    drafts.remember(draft)
+    return _render_review(bank, draft)
+
+
+def _too_many_submissions(_limit: Any) -> Response:
+    bank = _bank(request.view_args["bank_id"])
+    draft = _draft(bank, request.view_args["token"], allow_expired=True)
+    notice = gettext("Too many quizzes were submitted from your network just now. Your answers "
+                     "are kept: please wait a minute, then press “Submit my answers” again.")
+    return _render_review(bank, draft, notice=notice, status=429)
+
+
+@bp.post("/quiz/<bank_id>/<token>/review")
+@limiter.limit(lambda: current_app.config["QUIZ_RATE_LIMIT"], on_breach=_too_many_submissions)
+def submit(bank_id: str, token: str):  # noqa: ANN201
+    from quiz import service
+
+    bank = _bank(bank_id)
+    # Locked for the rest of the transaction (PostgreSQL): a double click waits here, then finds
+    # the draft submitted and follows the first click to the same result.
+    draft = _draft(bank, token, for_update=True, allow_expired=True)
+    if not CsrfOnlyForm().validate():
+        notice = gettext("Your session had expired, but your answers are kept. "
+                         "Please press “%(button)s” again.", button=gettext("Submit my answers"))
+        return _render_review(bank, draft, notice=notice)
+    answers = clean_answers(bank, draft.answers)
+    errors = _missing_errors(bank, answers)
+    if errors:
+        return _render_review(bank, draft, errors=errors)
+    lang = _lang()
+    try:
+        # The draft token is the submission id: a resubmitted POST stores nothing new.
+        submission = service.submit(bank, answers, lang=lang, submission_id=draft.token)
+    except service.InvalidAnswers as exc:
+        by_id = bank.question_by_id
+        errors = {e.question: (required_message(by_id[e.question].type) if e.code in ("missing", "empty_choice")
+                               else gettext("That answer is not one of the options. Please choose again."))
+                  for e in exc.errors if e.question in by_id}
+        return _render_review(bank, draft, errors=errors)
+    result_token = submission.result.token
+    drafts.mark_submitted(draft, result_token)
+    if submission.delete_key:
+        # Only the request that created the result touches the session: a second, racing
+        # click gets no Set-Cookie, so it cannot overwrite the cookie that holds the key.
+        keys = dict(session.get(DELETE_KEYS) or {})
+        keys[result_token] = submission.delete_key
+        session[DELETE_KEYS] = dict(list(keys.items())[-DELETE_KEYS_KEPT:])
+        drafts.forget(bank.id)
+    return redirect(_result_url(result_token), 303)

@@ -1,0 +1,111 @@
+"""Quiz drafts: the answers given so far, kept server-side under a random token.
+
+A draft is what makes Back, reloads, an expired form token and "continue later" safe: every POST
+writes the page's answers here before anything else happens. Its token is a bearer secret (it is
+also the "continue later" link), so it is random (≥128 bits) and never derived from anything.
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from flask import session
+
+from quiz.extensions import db
+from quiz.models import Draft, utcnow
+
+LIFETIME = timedelta(days=7)
+TOKEN_BYTES = 24  # 192 bits; token_urlsafe gives 32 characters
+SESSION_KEY = "drafts"  # {bank id: draft token}: the session remembers the taker's open draft
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes even for timezone-aware columns; they were stored as UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def expires_at(draft: Draft) -> datetime:
+    """A draft lives for LIFETIME after its last save, so a taker who keeps going keeps it."""
+    return _aware(draft.updated_at) + LIFETIME
+
+
+def is_expired(draft: Draft, now: datetime | None = None) -> bool:
+    return (now or utcnow()) >= expires_at(draft)
+
+
+def create(bank_id: str, lang: str) -> Draft:
+    draft = Draft(token=new_token(), bank_id=bank_id, answers={}, lang=lang,
+                  created_at=utcnow(), updated_at=utcnow())
+    db.session.add(draft)
+    db.session.commit()
+    remember(draft)
+    return draft
+
+
+def load(token: str, for_update: bool = False) -> Draft | None:
+    """The draft with this token, or None. `for_update` locks the row (PostgreSQL) so two tabs
+    saving at once cannot overwrite each other's answers; SQLite serialises writers anyway."""
+    if not token or len(token) > 64:
+        return None
+    return db.session.get(Draft, token, with_for_update=for_update or None)
+
+
+def save_answers(draft: Draft, given: dict[str, Any], cleared: tuple[str, ...] = (), lang: str | None = None) -> None:
+    """Merge a page's answers into the draft and commit. `cleared` names questions the taker
+    emptied (a multi question with every box unticked)."""
+    answers = dict(draft.answers or {})
+    answers.update(given)
+    for qid in cleared:
+        answers.pop(qid, None)
+    # A new dict, not an in-place change: SQLAlchemy only sees a JSON column change on assignment.
+    draft.answers = answers
+    if lang:
+        draft.lang = lang
+    draft.updated_at = utcnow()
+    db.session.commit()
+
+
+def mark_submitted(draft: Draft, result_token: str) -> None:
+    draft.result_token = result_token
+    draft.updated_at = utcnow()
+    db.session.commit()
+
+
+def remember(draft: Draft) -> None:
+    """Keep the draft's token in the session, so the start page can offer "continue"."""
+    known = dict(session.get(SESSION_KEY) or {})
+    if known.get(draft.bank_id) != draft.token:
+        known[draft.bank_id] = draft.token
+        session[SESSION_KEY] = known
+
+
+def forget(bank_id: str) -> None:
+    known = dict(session.get(SESSION_KEY) or {})
+    if known.pop(bank_id, None) is not None:
+        session[SESSION_KEY] = known
+
+
+def remembered(bank_id: str) -> Draft | None:
+    """The taker's open draft for this bank, if the session knows one that is still usable."""
+    token = (session.get(SESSION_KEY) or {}).get(bank_id)
+    if not token:
+        return None
+    draft = load(token)
+    if draft is None or draft.result_token or is_expired(draft) or draft.bank_id != bank_id:
+        return None
+    return draft
+
+
+def prune(now: datetime | None = None) -> int:
+    """Delete drafts past their lifetime; returns how many. (Drafts hold answers: keep no more
+    than needed.)"""
+    cutoff = (now or utcnow()) - LIFETIME
+    deleted = db.session.execute(sa.delete(Draft).where(Draft.updated_at < cutoff)).rowcount
+    db.session.commit()
+    return deleted
