@@ -16,6 +16,26 @@ POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgre
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def compiled_translations() -> None:
+    """Compile the committed .po catalogues into .mo (git ignores them) when missing or stale,
+    so a bare `pytest` shows Korean pages as `make test` does."""
+    import glob
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+    for po in glob.glob(os.path.join(ROOT, "quiz", "translations", "*", "LC_MESSAGES", "*.po")):
+        mo = po[:-3] + ".mo"
+        if os.path.exists(mo) and os.path.getmtime(mo) >= os.path.getmtime(po):
+            continue
+        with open(po, "rb") as fh:
+            catalog = read_po(fh)
+        tmp = f"{mo}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as fh:
+            write_mo(fh, catalog)
+        os.replace(tmp, mo)
+
+
 def need(what: str, reason: str) -> None:
     """Skip a test whose service is missing, except in CI, where a missing service must fail."""
     if IN_CI:
