@@ -1,0 +1,34 @@
+"""Docs and code in step: every command's help, every setting, every error code."""
+import os
+import re
+
+from quiz.config import SETTINGS
+from tests import docs_sync
+from tests.conftest import ROOT
+
+
+def read(*parts: str) -> str:
+    return open(os.path.join(ROOT, *parts), encoding="utf-8").read()
+
+
+def test_every_quiz_command_is_documented_with_its_current_help():
+    text = read("docs", "cli.md")
+    for name in docs_sync.command_names():
+        assert f"<!-- help:{name} -->" in text, f"docs/cli.md lacks a section for `quiz {name}`"
+    assert docs_sync.render(text) == text, "docs/cli.md is stale: .venv/bin/python -m tests.docs_sync --write"
+
+
+def test_the_contract_commands_exist():
+    names = set(docs_sync.command_names())
+    assert {"check", "schema", "simulate", "stats", "export"} <= names
+
+
+def test_every_setting_is_in_the_readme_configuration_table():
+    readme = read("README.md")
+    for setting in SETTINGS:
+        assert re.search(rf"^\| `{setting.name}` \|", readme, re.M), f"README lacks a row for {setting.name}"
+
+
+def test_readme_opens_with_the_two_commands():
+    head = read("README.md").splitlines()[:8]
+    assert any(line.startswith("make run") for line in head) and any(line.startswith("make test") for line in head)
