@@ -21,6 +21,20 @@ from wtforms.validators import StopValidation
 
 from quiz.bank import Bank, Question
 
+try:  # WTForms 3.3 declares choices as SelectChoice; plain tuples are deprecated there
+    from wtforms.fields.choices import SelectChoice as _Choice
+except ImportError:  # pragma: no cover - older WTForms
+    def _Choice(value: Any, label: str) -> tuple[Any, str]:  # noqa: N802
+        return (value, label)
+
+
+def _choices(values: Sequence[Any]) -> list[Any]:
+    return [_Choice(v, str(v)) for v in values]
+
+
+def _value(choice: Any) -> Any:
+    return choice.value if hasattr(choice, "value") else choice[0]
+
 
 # -- fields -------------------------------------------------------------------------------------
 
@@ -35,7 +49,7 @@ class SingleAnswerField(RadioField):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("validate_choice", False)  # checked below, with our own message
         super().__init__(*args, **kwargs)
-        self.allowed = frozenset(value for value, _label in self.choices)
+        self.allowed = frozenset(_value(c) for c in self.choices)
         self.invalid = False
 
     def process_formdata(self, valuelist: Sequence[str]) -> None:
@@ -64,7 +78,7 @@ class MultiAnswerField(SelectMultipleField):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("validate_choice", False)
         super().__init__(*args, **kwargs)
-        self.order = {value: i for i, (value, _label) in enumerate(self.choices)}
+        self.order = {_value(c): i for i, c in enumerate(self.choices)}
         self.invalid = False
 
     def process_formdata(self, valuelist: Sequence[str]) -> None:
@@ -121,14 +135,14 @@ def _field(q: Question) -> Any:
     validators: list[Any] = [Answered(q.type)] if q.required else []
     if q.type == "scale":
         assert q.scale is not None
-        return SingleAnswerField(choices=[(v, str(v)) for v in q.scale.values], coerce=int,
+        return SingleAnswerField(choices=_choices(q.scale.values), coerce=int,
                                  validators=validators)
     if q.type == "choice":
-        return SingleAnswerField(choices=[(o.id, o.id) for o in q.options], coerce=str,
+        return SingleAnswerField(choices=_choices(q.option_ids), coerce=str,
                                  validators=validators)
     if q.max_choices:
         validators.append(AtMost(q.max_choices))
-    return MultiAnswerField(choices=[(o.id, o.id) for o in q.options], coerce=str, validators=validators)
+    return MultiAnswerField(choices=_choices(q.option_ids), coerce=str, validators=validators)
 
 
 class PageForm(BaseForm):
@@ -158,8 +172,10 @@ class PageForm(BaseForm):
         cleared: list[str] = []
         for q in self.questions:
             field = self[q.id]
+            if field.invalid:  # a value that is no option: the earlier answer stands
+                continue
             if field.data is None or field.data == []:
-                if q.type == "multi" and not field.invalid:
+                if q.type == "multi":
                     # Nothing ticked: for an optional question that is the answer "none of
                     # these"; a required one is simply unanswered again.
                     if q.required:

@@ -228,7 +228,11 @@ def save_page(bank_id: str, token: str, number: int):  # noqa: ANN201
     if action == "save":
         return redirect(url_for("take.saved", bank_id=bank.id, token=draft.token, page=number), 303)
 
-    errors = form.question_errors()
+    # A required question counts as answered when the draft holds an answer, even if this post
+    # lacks it (a form rendered before that answer was given, in another tab).
+    stored = draft.answers or {}
+    errors = {qid: problem for qid, problem in form.question_errors().items()
+              if not (qid in stored and form[qid].data in (None, []) and not form[qid].invalid)}
     if errors:
         return _render_page(bank, draft, number, page_form(bank, number), answers=shown,
                             errors=errors, returning=returning)
