@@ -39,7 +39,7 @@ def ordered_json(body: Any, status: int = 200) -> Response:
 
 
 def base_url() -> str:
-    return current_app.config.get("QUIZ_BASE_URL") or request.host_url.rstrip("/")
+    return (current_app.config.get("QUIZ_BASE_URL") or request.host_url).rstrip("/")
 
 
 def _lang_for(bank: Bank, asked: str | None) -> str:
@@ -77,9 +77,9 @@ def _question_json(bank: Bank, q: Any, lang: str) -> dict[str, Any]:
     return item
 
 
-@bp.get("/banks/<bank_id>")
-def get_bank(bank_id: str):  # noqa: ANN201
-    bank = banks.get(bank_id)
+@bp.get("/banks/<bank>")
+def get_bank(bank: str):  # noqa: ANN201
+    bank_id, bank = bank, banks.get(bank)
     if bank is None:
         return json_error(404, "unknown_bank", f"no bank '{bank_id}'")
     lang = _lang_for(bank, request.args.get("lang"))

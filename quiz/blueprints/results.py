@@ -60,6 +60,11 @@ class Reason:
     points: float
 
     @property
+    def plural(self) -> int:
+        """The count that picks "point" or "points" (gettext wants a whole number)."""
+        return 1 if abs(float(self.points)) == 1 else 2
+
+    @property
     def points_text(self) -> str:
         return f"{round(float(self.points), 1):+g}"
 
@@ -253,14 +258,21 @@ class PageCache:
                 del self._pages[key]
 
 
-pages = PageCache()
+@bp.record_once
+def _setup(state: Any) -> None:
+    state.app.extensions["result_pages"] = PageCache()
+
+
+def page_cache() -> PageCache:
+    return current_app.extensions["result_pages"]
 
 
 def _forget_everywhere(token: str) -> None:
-    pages.forget(token)
+    """Called by service.delete_result: drop this process's copies (other processes check the row)."""
     try:
+        page_cache().forget(token)
         preview.forget(current_app.instance_path, token)
-    except RuntimeError:  # no app context: nothing on disk to find
+    except RuntimeError:  # no app context: nothing here to forget
         pass
 
 
@@ -284,7 +296,7 @@ def _public(response: Response, etag: str) -> Response:
 
 
 def share_base() -> str:
-    return current_app.config.get("QUIZ_BASE_URL") or request.host_url.rstrip("/")
+    return (current_app.config.get("QUIZ_BASE_URL") or request.host_url).rstrip("/")
 
 
 def _owner_key(token: str) -> str | None:
@@ -310,7 +322,7 @@ def show(token: str):  # noqa: ANN201
     # Only plain addresses are cached: the language links repeat any other query arguments.
     cacheable = owner_key is None and set(request.args) <= {"lang"}
     if cacheable:
-        cached = pages.get(cache_key)
+        cached = page_cache().get(cache_key)
         if cached is not None:
             html, etag = cached
             return _public(Response(html, mimetype="text/html"), etag)
@@ -326,7 +338,7 @@ def show(token: str):  # noqa: ANN201
         return _private(Response(html, mimetype="text/html"))
     etag = hashlib.sha256(html.encode()).hexdigest()[:32]
     if cacheable:
-        pages.put(cache_key, (html, etag))
+        page_cache().put(cache_key, (html, etag))
     return _public(Response(html, mimetype="text/html"), etag)
 
 

@@ -1,0 +1,404 @@
+"""The results pages: what a taker reads, in English and Korean; pinning; share links; deleting;
+comparing. Through HTTP on a real SQLite file with the tiny fixture bank."""
+from __future__ import annotations
+
+import html
+import itertools
+import re
+import secrets
+import shutil
+
+import pytest
+
+from tests.conftest import TINY_BANK, make_app
+
+ANSWERS = {"fundamentals": 5, "first-week": "read-papers", "tools": ["pytorch"], "process-work": 4}
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def submit(client, answers=None, lang="en"):  # noqa: ANN001, ANN201
+    r = client.post("/api/results", json={"bank": "tiny", "answers": answers or ANSWERS, "lang": lang})
+    assert r.status_code == 201, r.get_data(as_text=True)
+    return r.get_json()
+
+
+def text_of(body: str) -> str:
+    """The page's visible words, tags removed and whitespace folded (what a reader sees)."""
+    main = body.split('<main id="main"', 1)[1].split("</main>", 1)[0]
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", main))).strip()
+
+
+def meta(body: str, prop: str) -> str:
+    m = re.search(rf'<meta (?:property|name)="{re.escape(prop)}" content="([^"]*)"', body)
+    assert m, f"no {prop} meta"
+    return html.unescape(m.group(1))
+
+
+def all_answer_sets():  # noqa: ANN201
+    """Every complete answer set of the tiny bank (525 of them)."""
+    tools = [list(c) for n in (1, 2, 3) for c in itertools.combinations(["kubeflow", "pytorch", "fastapi"], n)]
+    for f, w, t, p in itertools.product(range(1, 6), ["read-papers", "ship-feature", "fix-pipeline"], tools,
+                                        range(1, 6)):
+        yield {"fundamentals": f, "first-week": w, "tools": t, "process-work": p}
+
+
+def find_answers(app, predicate):  # noqa: ANN001, ANN201
+    """The first answer set whose outcome (scored by the real engine) satisfies `predicate`."""
+    from quiz import banks
+    from quiz.scoring import score
+    with app.app_context():
+        bank = banks.get("tiny")
+        for answers in all_answer_sets():
+            outcome = score(bank, {k: tuple(v) if isinstance(v, list) else v for k, v in answers.items()})
+            if predicate(outcome):
+                return answers
+    raise AssertionError("no answer set of the tiny bank gives that outcome")
+
+
+# -- the page in English and Korean ------------------------------------------------------------
+
+def test_result_page_in_english_says_the_path_scores_why_and_what_next(client):
+    result = submit(client)
+    r = client.get(f"/r/{result['token']}?lang=en")
+    assert r.status_code == 200
+    body = r.get_data(as_text=True)
+    words = text_of(body)
+    assert "<h1>Researcher</h1>" in body
+    assert "Papers and fundamentals." in words                      # the path's summary
+    # Every path's score as an SVG bar with its number as text beside it.
+    assert body.count('<svg class="bar"') == 3
+    for path in ("Researcher", "Engineer", "Ops"):
+        score = round(result["scores"][path.lower()] + 1e-9)
+        assert re.search(rf'bar-label">{path}</span>.*?bar-value">{score}<', body, re.S), path
+    runner_up = result["secondary"].capitalize()
+    assert f"Researcher leads {runner_up}, the runner-up, by {result['margin']:.1f} points out of 100." in words
+    pct = round(result["archetype"]["similarity"] * 100)
+    assert f"Your answers look most like this day at work: Lee: deep research ({pct}% similar)." in words
+    assert "Reads papers all day." in words
+    # Why: the question, the chosen answer's text, and the points it gave.
+    assert "I enjoy fundamentals. → Very much (5 on a 1–5 scale) +4 points" in words
+    assert "Your first free afternoon? → Read papers +2 points" in words
+    # Advice is the bank's markdown, rendered; next steps come from the bank too.
+    assert "Reproduce a <strong>recent paper</strong>." in body
+    assert re.search(r'<ol class="steps"><li>Reproduce one paper\.</li></ol>', body)
+    assert "a mirror, not a verdict" in words.lower()
+    assert "Everyone's experience, growth and values differ" in words
+    assert r.headers["X-Robots-Tag"] == "noindex"
+    assert r.headers["Referrer-Policy"] == "same-origin"
+    assert '<meta name="robots" content="noindex">' in body
+
+
+def test_result_page_in_korean(client):
+    result = submit(client, lang="ko")
+    r = client.get(f"/r/{result['token']}?lang=ko")
+    body = r.get_data(as_text=True)
+    words = text_of(body)
+    assert '<html lang="ko">' in body
+    assert "<h1>연구자</h1>" in body
+    assert "논문과 기본기." in words
+    assert "이○○: 깊은 연구" in words and "하루 종일 논문을 읽습니다." in words
+    assert "기본기 공부가 좋다. → 매우" in words
+    assert "<strong>최신 논문</strong>을 재현해 보세요." in body
+    assert "논문 한 편을 재현하세요." in words
+    # The page's own words are Korean too, not only the bank's.
+    assert "거울" in words and "판정" in words
+    assert "Why this result" not in words and "Scores by path" not in words
+    assert meta(body, "og:locale") == "ko_KR"
+
+
+def test_language_comes_from_accept_language_when_not_asked(client):
+    token = submit(client)["token"]
+    body = client.get(f"/r/{token}", headers={"Accept-Language": "ko"}).get_data(as_text=True)
+    assert "<h1>연구자</h1>" in body
+    body = client.get(f"/r/{token}", headers={"Accept-Language": "en-GB"}).get_data(as_text=True)
+    assert "<h1>Researcher</h1>" in body
+
+
+def test_a_hybrid_result_is_named_as_one(app, client):
+    answers = find_answers(app, lambda o: o.hybrid and not o.balanced and o.primary == "engineer"
+                           and o.secondary == "researcher")
+    token = submit(client, answers)["token"]
+    en = client.get(f"/r/{token}?lang=en").get_data(as_text=True)
+    assert "<h1>Engineer–researcher hybrid</h1>" in en
+    assert "so both paths fit you: a hybrid." in text_of(en)
+    assert "Advice: Engineer" in en and "Advice: Researcher" in en  # both paths' advice
+    ko = client.get(f"/r/{token}?lang=ko").get_data(as_text=True)
+    assert "<h1>엔지니어·연구자 하이브리드</h1>" in ko
+
+
+def test_a_balanced_result_says_no_single_path_stands_out(app, client):
+    answers = find_answers(app, lambda o: o.balanced)
+    words = text_of(client.get(f"/r/{submit(client, answers)['token']}?lang=en").get_data(as_text=True))
+    assert "do not point to one path yet" in words
+    assert "the runner-up" not in words
+
+
+def test_reluctance_about_process_work_is_said_prominently(app, client):
+    reluctant = dict(ANSWERS, **{"process-work": 1})
+    body = client.get(f"/r/{submit(client, reluctant)['token']}?lang=en").get_data(as_text=True)
+    box = re.search(r'<aside class="reality prominent".*?</aside>', body, re.S)
+    assert box and "Modelling is a small share of the work." in box.group(0)
+    # It comes before the scores, where nobody misses it.
+    assert body.index("reality prominent") < body.index('id="scores-title"')
+    willing = client.get(f"/r/{submit(client, ANSWERS)['token']}?lang=en").get_data(as_text=True)
+    assert "Modelling is a small share of the work." not in willing
+
+
+def test_contradictory_answers_make_a_quality_note(client):
+    answers = dict(ANSWERS, fundamentals=1)  # picks papers, dislikes fundamentals
+    words = text_of(client.get(f"/r/{submit(client, answers)['token']}?lang=en").get_data(as_text=True))
+    assert "This result is weaker than it could be, because:" in words
+    assert "You pick papers but dislike fundamentals." in words
+    words = text_of(client.get(f"/r/{submit(client, ANSWERS)['token']}?lang=en").get_data(as_text=True))
+    assert "weaker than it could be" not in words
+
+
+def test_unknown_result_is_an_html_404(client):
+    r = client.get("/r/no-such-token")
+    assert r.status_code == 404 and r.mimetype == "text/html"
+    assert "deleted" in r.get_data(as_text=True)
+
+
+# -- bank markdown is sanitised ----------------------------------------------------------------
+
+def _bank_with(tmp_path, replacements: dict[str, str]) -> str:  # noqa: ANN001
+    text = open(TINY_BANK, encoding="utf-8").read()
+    for old, new in replacements.items():
+        assert old in text
+        text = text.replace(old, new)
+    path = tmp_path / "bank.yaml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_bank_markdown_cannot_put_script_or_javascript_links_on_the_page(tmp_path):
+    hostile = ('"Reproduce a **recent paper**. <script>alert(1)</script> '
+               '[click](javascript:alert(2)) <img src=x onerror=alert(3)> [ok](https://example.org)"')
+    bank = _bank_with(tmp_path, {'"Reproduce a **recent paper**."': hostile})
+    app = make_app(tmp_path, banks=bank)
+    client = app.test_client()
+    body = client.get(f"/r/{submit(client)['token']}?lang=en").get_data(as_text=True)
+    advice = re.search(r'<section class="advice".*?</section>', body, re.S).group(0)
+    assert "<strong>recent paper</strong>" in advice
+    # Raw HTML and javascript: links stay inert text; no tag or attribute of theirs survives.
+    assert "<script" not in advice and "<img" not in advice
+    assert 'href="javascript' not in advice
+    assert not re.search(r"<[^>]*\son\w+=", advice)  # no event handler on any tag
+    assert '<a href="https://example.org" rel="noopener noreferrer nofollow">ok</a>' in advice
+
+
+# -- pinning -----------------------------------------------------------------------------------
+
+def test_a_result_renders_from_its_pinned_bank_after_the_bank_file_changed(tmp_path):
+    bank_file = tmp_path / "bank.yaml"
+    shutil.copy(TINY_BANK, bank_file)
+    before = make_app(tmp_path, banks=str(bank_file))
+    token = submit(before.test_client())["token"]
+    page_before = before.test_client().get(f"/r/{token}?lang=en").get_data(as_text=True)
+    png_before = before.test_client().get(f"/r/{token}.png?lang=en").data
+
+    # The author edits the bank: new titles, new advice, new question text, a new version.
+    text = bank_file.read_text(encoding="utf-8")
+    for old, new in {"version: 1": "version: 2", "{en: Researcher,": "{en: Scientist,",
+                     "Reproduce a **recent paper**.": "Write a thesis.",
+                     "I enjoy fundamentals.": "Fundamentals are fun."}.items():
+        text = text.replace(old, new)
+    bank_file.write_text(text, encoding="utf-8")
+    after = make_app(tmp_path, banks=str(bank_file))  # a restarted server on the same database
+    client = after.test_client()
+    page_after = client.get(f"/r/{token}?lang=en").get_data(as_text=True)
+    assert text_of(page_after) == text_of(page_before)
+    assert "<h1>Researcher</h1>" in page_after and "Scientist" not in page_after
+    assert "I enjoy fundamentals." in page_after and "Write a thesis." not in page_after
+    api = client.get(f"/api/results/{token}").get_json()
+    assert api["bank"]["version"] == 1
+    # A new result on the edited bank does show the edits (so the check above can fail).
+    fresh = client.get(f"/r/{submit(client)['token']}?lang=en").get_data(as_text=True)
+    assert "<h1>Scientist</h1>" in fresh and "Write a thesis." in fresh
+    # The preview is drawn from the snapshot too (rendered afresh: the new app's cache is cold).
+    import os
+    for name in os.listdir(os.path.join(after.instance_path, "previews")):
+        os.unlink(os.path.join(after.instance_path, "previews", name))
+    assert client.get(f"/r/{token}.png?lang=en").data == png_before
+
+
+def test_a_result_still_renders_when_its_bank_was_removed(tmp_path):
+    first = make_app(tmp_path)
+    token = submit(first.test_client())["token"]
+    other = tmp_path / "other.yaml"
+    other.write_text(open(TINY_BANK, encoding="utf-8").read().replace("id: tiny", "id: other"), encoding="utf-8")
+    later = make_app(tmp_path, banks=str(other))
+    r = later.test_client().get(f"/r/{token}?lang=en")
+    assert r.status_code == 200 and "<h1>Researcher</h1>" in r.get_data(as_text=True)
+
+
+# -- tokens ------------------------------------------------------------------------------------
+
+def test_tokens_are_long_random_and_never_shared(app, client):
+    tokens = [submit(client)["token"] for _ in range(40)]
+    assert len(set(tokens)) == len(tokens)  # the same answers never give the same token
+    for token in tokens:
+        assert TOKEN_RE.match(token)
+        assert len(token) * 6 >= 128  # base64url: 6 bits a character
+    from quiz import service
+    many = {service.new_token() for _ in range(20000)}
+    assert len(many) == 20000
+    # Every character of the URL-safe alphabet turns up: the token is not hex or a counter.
+    assert set("".join(many)) == set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+# -- share links -------------------------------------------------------------------------------
+
+def test_share_metadata_points_to_the_absolute_preview_and_honours_quiz_base_url(tmp_path):
+    app = make_app(tmp_path, QUIZ_BASE_URL="https://quiz.example.org")
+    client = app.test_client()
+    token = submit(client)["token"]
+    body = client.get(f"/r/{token}?lang=en").get_data(as_text=True)
+    assert meta(body, "og:image") == f"https://quiz.example.org/r/{token}.png?lang=en"
+    assert meta(body, "twitter:image") == meta(body, "og:image")
+    assert meta(body, "og:url") == f"https://quiz.example.org/r/{token}"
+    assert meta(body, "og:title") == "Know Yourself: Researcher"
+    assert meta(body, "og:description") == "Papers and fundamentals."
+    assert meta(body, "twitter:card") == "summary_large_image"
+    assert (meta(body, "og:image:width"), meta(body, "og:image:height")) == ("1200", "630")
+    assert "Researcher" in meta(body, "og:image:alt")
+    assert f'value="https://quiz.example.org/r/{token}"' in body
+
+
+def test_share_metadata_without_base_url_uses_the_request_host(client):
+    token = submit(client)["token"]
+    body = client.get(f"/r/{token}?lang=ko").get_data(as_text=True)
+    assert meta(body, "og:image") == f"http://localhost/r/{token}.png?lang=ko"
+    assert meta(body, "og:title").endswith("연구자")
+
+
+def test_a_shared_page_is_cacheable_with_an_etag_and_revalidated(client):
+    token = submit(client)["token"]
+    r = client.get(f"/r/{token}?lang=en")
+    assert r.headers["Cache-Control"] == "public, no-cache"
+    etag = r.headers["ETag"]
+    again = client.get(f"/r/{token}?lang=en", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    ko = client.get(f"/r/{token}?lang=ko")
+    assert ko.headers["ETag"] != etag
+
+
+# -- deleting ----------------------------------------------------------------------------------
+
+def _own(client, result) -> None:  # noqa: ANN001
+    """Put the delete key where the quiz flow puts it: this browser's session."""
+    with client.session_transaction() as s:
+        s["delete_keys"] = {result["token"]: result["delete_key"]}
+
+
+def _csrf(body: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', body).group(1)
+
+
+def test_only_the_takers_session_sees_the_delete_link_and_that_page_is_not_stored(app):
+    taker, visitor = app.test_client(), app.test_client()
+    result = submit(taker)
+    _own(taker, result)
+    mine = taker.get(f"/r/{result['token']}?lang=en")
+    assert "Delete my result" in mine.get_data(as_text=True)
+    assert f"/r/{result['token']}/delete?key={result['delete_key']}" in mine.get_data(as_text=True)
+    assert mine.headers["Cache-Control"] == "private, no-store"
+    theirs = visitor.get(f"/r/{result['token']}?lang=en")
+    assert "Delete my result" not in theirs.get_data(as_text=True)
+    assert result["delete_key"] not in theirs.get_data(as_text=True)
+    # A session holding a wrong key sees no delete link either.
+    with visitor.session_transaction() as s:
+        s["delete_keys"] = {result["token"]: "not-the-key"}
+    assert "Delete my result" not in visitor.get(f"/r/{result['token']}?lang=en").get_data(as_text=True)
+
+
+def test_deleting_through_the_pages_removes_the_result_from_page_png_and_api(app):
+    client = app.test_client()
+    result = submit(client)
+    token, key = result["token"], result["delete_key"]
+    _own(client, result)
+    assert client.get(f"/r/{token}.png").status_code == 200
+    confirm = client.get(f"/r/{token}/delete?key={key}&lang=en")
+    assert confirm.status_code == 200
+    assert confirm.headers["Referrer-Policy"] == "no-referrer"
+    assert confirm.headers["Cache-Control"] == "private, no-store"
+    page = confirm.get_data(as_text=True)
+    assert "Delete this result?" in page and f'action="/r/{token}/delete"' in page
+    assert client.get(f"/r/{token}").status_code == 200  # the GET deleted nothing
+    r = client.post(f"/r/{token}/delete", data={"key": key, "csrf_token": _csrf(page)})
+    assert r.status_code == 303 and r.headers["Location"].endswith("/r/deleted")
+    assert "was deleted" in client.get(r.headers["Location"] + "?lang=en").get_data(as_text=True)
+    assert [client.get(u).status_code for u in (f"/r/{token}", f"/r/{token}.png", f"/api/results/{token}",
+                                                f"/r/{token}/delete?key={key}")] == [404, 404, 404, 404]
+    import os
+    folder = os.path.join(app.instance_path, "previews")
+    assert not [n for n in os.listdir(folder) if n.startswith(token)]
+    with client.session_transaction() as s:
+        assert token not in s.get("delete_keys", {})
+
+
+def test_a_wrong_key_is_refused_with_403_and_deletes_nothing(client):
+    result = submit(client)
+    token = result["token"]
+    assert client.get(f"/r/{token}/delete?key=wrong").status_code == 403
+    page = client.get(f"/r/{token}/delete").get_data(as_text=True)  # no key: the form asks for it
+    assert 'name="key"' in page and 'type="hidden" name="key"' not in page
+    r = client.post(f"/r/{token}/delete", data={"key": "wrong", "csrf_token": _csrf(page)})
+    assert r.status_code == 403
+    assert client.get(f"/r/{token}").status_code == 200
+
+
+def test_the_delete_form_is_csrf_protected(client):
+    result = submit(client)
+    r = client.post(f"/r/{result['token']}/delete", data={"key": result["delete_key"]})
+    assert r.status_code == 400
+    assert client.get(f"/r/{result['token']}").status_code == 200
+
+
+def test_a_delete_on_one_process_is_seen_at_once_by_another_that_cached_the_page(tmp_path):
+    one, two = make_app(tmp_path), make_app(tmp_path)  # two processes, one database
+    result = submit(one.test_client())
+    token = result["token"]
+    other = two.test_client()
+    assert other.get(f"/r/{token}?lang=en").status_code == 200  # now in process two's cache
+    assert other.get(f"/r/{token}.png?lang=en").status_code == 200
+    assert one.test_client().delete(f"/api/results/{token}",
+                                    headers={"X-Delete-Key": result["delete_key"]}).status_code == 204
+    assert other.get(f"/r/{token}?lang=en").status_code == 404
+    assert other.get(f"/r/{token}.png?lang=en").status_code == 404
+
+
+# -- comparing ---------------------------------------------------------------------------------
+
+def test_compare_shows_results_side_by_side_and_names_unknown_ones(app, client):
+    a = submit(client)
+    b = submit(client, find_answers(app, lambda o: o.primary == "ops"))
+    missing = secrets.token_urlsafe(24)
+    r = client.get(f"/compare?r={a['token']}&r=http://localhost/r/{b['token']}&r={missing}&lang=en")
+    assert r.status_code == 200
+    body = r.get_data(as_text=True)
+    words = text_of(body)
+    assert "Result 1 : Researcher" in words and "Result 2 : Ops" in words
+    assert body.count('<svg class="bar"') == 3 * 2  # a bar per path per person
+    assert "This result was not found" in words and missing in words
+    for person, result in (("Result 1", a), ("Result 2", b)):
+        for path in ("researcher", "engineer", "ops"):
+            assert str(round(result["scores"][path] + 1e-9)) in words
+    assert r.headers["X-Robots-Tag"] == "noindex"
+
+
+def test_compare_refuses_more_than_five_with_a_clear_message(client):
+    tokens = [submit(client)["token"] for _ in range(6)]
+    r = client.get("/compare?" + "&".join(f"r={t}" for t in tokens) + "&lang=en")
+    assert r.status_code == 400
+    words = text_of(r.get_data(as_text=True))
+    assert "You asked to compare 6 results; up to 5 fit side by side." in words
+    first_five = re.search(r'href="(/compare\?[^"]+)">Compare the first 5', r.get_data(as_text=True)).group(1)
+    follow = client.get(html.unescape(first_five))
+    assert follow.status_code == 200 and follow.get_data(as_text=True).count('<svg class="bar"') == 15
+
+
+def test_compare_without_results_offers_a_form(client):
+    r = client.get("/compare?lang=ko")
+    assert r.status_code == 200
+    assert r.get_data(as_text=True).count('name="r"') == 5
