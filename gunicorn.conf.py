@@ -1,18 +1,56 @@
-"""gunicorn settings for `make run` and production (docs/deploy.md)."""
+"""gunicorn settings for `make run` and production (docs/deploy.md).
+
+The command line and GUNICORN_CMD_ARGS override anything here (e.g. `--workers 8`).
+"""
 import multiprocessing
 import os
 
-# Workers from the CPU count (the classic 2n+1, capped: each worker holds its own DB pool).
+# Sync workers, one request at a time each: the app's work is short CPU bursts plus a database
+# round trip, so 2 × cores + 1 keeps the cores busy while some workers wait on the database.
+# Capped, because every worker holds its own database pool (docs/deploy.md has the PostgreSQL
+# max_connections arithmetic); WEB_CONCURRENCY sets the number outright.
 workers = int(os.environ.get("WEB_CONCURRENCY") or min(multiprocessing.cpu_count() * 2 + 1, 9))
 worker_class = "sync"
-timeout = 30
-graceful_timeout = 20
-keepalive = 5
+
+# Load the app once in the master, then fork: the banks are parsed and validated once, a broken
+# bank stops the start before any worker exists, and the workers share those pages
+# copy-on-write (lower memory per worker). post_fork below keeps database connections unshared.
+preload_app = True
+
+timeout = 30           # a request running longer than this is killed (statement_timeout is 10 s)
+graceful_timeout = 20  # on SIGTERM, requests in flight get this long to finish
+keepalive = 5          # seconds; a load balancer reuses its connections to us
+# Recycle workers now and then, so a slow leak in any library never grows without bound.
 max_requests = 10000
 max_requests_jitter = 1000
-accesslog = os.environ.get("ACCESS_LOG", "-")  # one line per request, on stdout by default
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+
+# One line per request, on stdout unless ACCESS_LOG names a file ("" turns it off): the client
+# (and the address the proxy saw), request line, status, bytes, and time taken.
+accesslog = os.environ.get("ACCESS_LOG", "-") or None
+access_log_format = '%(h)s %({x-forwarded-for}i)s "%(r)s" %(s)s %(b)s %(M)sms'
 errorlog = "-"
+
+# The heartbeat file on tmpfs: a worker whose disk stalls must not look dead to the master.
+if os.path.isdir("/dev/shm"):
+    worker_tmp_dir = "/dev/shm"
+
+# Which proxies gunicorn believes about the scheme (https); the app trusts X-Forwarded-For per
+# QUIZ_PROXY_HOPS (ProxyFix), not per this list.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
-if "PORT" in os.environ and not os.environ.get("GUNICORN_CMD_ARGS", "").count("--bind"):
+
+if "PORT" in os.environ and "--bind" not in os.environ.get("GUNICORN_CMD_ARGS", ""):
     bind = [f"127.0.0.1:{os.environ['PORT']}"]
+
+
+def post_fork(server, worker):  # noqa: ANN001, ANN201, ARG001
+    # A connection the master opened while loading the app (a migration check, a snapshot) must
+    # not be shared by two processes: each worker forgets the inherited pool without closing the
+    # master's sockets (SQLAlchemy's "Using Connection Pools with Multiprocessing").
+    app = getattr(server.app, "callable", None)
+    extensions = getattr(app, "extensions", None) or {}
+    if "sqlalchemy" not in extensions:
+        return
+    from quiz.extensions import db
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose(close=False)
