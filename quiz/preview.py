@@ -4,9 +4,10 @@ Drawn with Pillow from fonts shipped in quiz/fonts (NanumGothic, SIL OFL), so Ha
 same on every server, whatever fonts the system has. The drawing takes plain strings and numbers:
 what to say is decided by the results blueprint, how it looks is decided here.
 
-Rendering costs tens of milliseconds, so each (token, language) is drawn once and kept on disk in
-the instance folder; `forget` removes a result's files when it is deleted, and the route checks
-the result's row before serving a file, so a file never outlives a delete.
+Rendering costs tens of milliseconds, so each (token, language) is drawn once and kept on disk
+(a folder shared by the workers of one host: <instance folder>/previews unless QUIZ_PREVIEW_DIR
+says otherwise); `forget` removes a result's files when it is deleted, and the route checks the
+result's row before serving a file, so a file never outlives a delete.
 """
 from __future__ import annotations
 
@@ -170,19 +171,15 @@ def render(card: Card) -> bytes:
 
 # -- the disk cache ----------------------------------------------------------------------------
 
-def cache_dir(instance_path: str) -> str:
-    return os.path.join(instance_path, "previews")
-
-
-def cache_path(instance_path: str, token: str, lang: str) -> str | None:
+def cache_path(folder: str, token: str, lang: str) -> str | None:
     """Where the PNG for (token, lang) is kept; None for a token or language unfit for a file name."""
     if not TOKEN_RE.match(token) or not LANG_RE.match(lang):
         return None
-    return os.path.join(cache_dir(instance_path), f"{token}.{lang}.png")
+    return os.path.join(folder, f"{token}.{lang}.png")
 
 
-def read_cached(instance_path: str, token: str, lang: str) -> bytes | None:
-    path = cache_path(instance_path, token, lang)
+def read_cached(folder: str, token: str, lang: str) -> bytes | None:
+    path = cache_path(folder, token, lang)
     if path is None:
         return None
     try:
@@ -192,9 +189,9 @@ def read_cached(instance_path: str, token: str, lang: str) -> bytes | None:
         return None
 
 
-def store(instance_path: str, token: str, lang: str, png: bytes) -> None:
+def store(folder: str, token: str, lang: str, png: bytes) -> None:
     """Keep a rendered PNG; written to a temporary name and renamed, so a reader never sees half."""
-    path = cache_path(instance_path, token, lang)
+    path = cache_path(folder, token, lang)
     if path is None:
         return
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -210,11 +207,10 @@ def store(instance_path: str, token: str, lang: str, png: bytes) -> None:
             pass
 
 
-def forget(instance_path: str, token: str) -> None:
+def forget(folder: str, token: str) -> None:
     """Remove every cached PNG of a result (all languages)."""
     if not TOKEN_RE.match(token):
         return
-    folder = cache_dir(instance_path)
     try:
         names = os.listdir(folder)
     except OSError:

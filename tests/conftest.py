@@ -115,7 +115,9 @@ def make_app(tmp_path, banks: str = TINY_BANK, database_url: str | None = None, 
     elif not url:
         url = f"sqlite:///{tmp_path}/quiz.sqlite3"
     config = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "QUIZ_BANKS": banks,
-              "QUIZ_RATE_LIMIT": "100000/second", "SECRET_KEY": "test-secret", "SERVER_NAME": None}
+              "QUIZ_RATE_LIMIT": "100000/second", "SECRET_KEY": "test-secret", "SERVER_NAME": None,
+              # PNG previews are cached on disk: per test, not in the repository's instance/ folder.
+              "QUIZ_PREVIEW_DIR": str(tmp_path / "previews")}
     config.update(extra)
     app = create_app(config)
     with app.app_context():

@@ -217,8 +217,8 @@ def test_a_result_renders_from_its_pinned_bank_after_the_bank_file_changed(tmp_p
     assert "<h1>Scientist</h1>" in fresh and "Write a thesis." in fresh
     # The preview is drawn from the snapshot too (rendered afresh: the new app's cache is cold).
     import os
-    for name in os.listdir(os.path.join(after.instance_path, "previews")):
-        os.unlink(os.path.join(after.instance_path, "previews", name))
+    for name in os.listdir(after.config["QUIZ_PREVIEW_DIR"]):
+        os.unlink(os.path.join(after.config["QUIZ_PREVIEW_DIR"], name))
     assert client.get(f"/r/{token}.png?lang=en").data == png_before
 
 
@@ -331,7 +331,7 @@ def test_deleting_through_the_pages_removes_the_result_from_page_png_and_api(app
     assert [client.get(u).status_code for u in (f"/r/{token}", f"/r/{token}.png", f"/api/results/{token}",
                                                 f"/r/{token}/delete?key={key}")] == [404, 404, 404, 404]
     import os
-    folder = os.path.join(app.instance_path, "previews")
+    folder = os.path.join(app.config["QUIZ_PREVIEW_DIR"])
     assert not [n for n in os.listdir(folder) if n.startswith(token)]
     with client.session_transaction() as s:
         assert token not in s.get("delete_keys", {})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -267,11 +268,15 @@ def page_cache() -> PageCache:
     return current_app.extensions["result_pages"]
 
 
+def preview_dir() -> str:
+    return current_app.config.get("QUIZ_PREVIEW_DIR") or os.path.join(current_app.instance_path, "previews")
+
+
 def _forget_everywhere(token: str) -> None:
     """Called by service.delete_result: drop this process's copies (other processes check the row)."""
     try:
         page_cache().forget(token)
-        preview.forget(current_app.instance_path, token)
+        preview.forget(preview_dir(), token)
     except RuntimeError:  # no app context: nothing here to forget
         pass
 
@@ -378,10 +383,10 @@ def preview_png(token: str):  # noqa: ANN201
     if result is None:
         abort(404)
     lang = _image_lang(result)
-    png = preview.read_cached(current_app.instance_path, token, lang)
+    png = preview.read_cached(preview_dir(), token, lang)
     if png is None:
         png = preview.render(preview_card(result, lang))
-        preview.store(current_app.instance_path, token, lang, png)
+        preview.store(preview_dir(), token, lang, png)
     response = Response(png, mimetype="image/png")
     response.headers["Vary"] = "Accept-Language"
     return _public(response, hashlib.sha256(png).hexdigest()[:32])
