@@ -1,0 +1,172 @@
+"""The quiz in real headless Chromium against a real server, at phone width, in English and
+Korean, with JavaScript on and off: what a taker clicks, sees and ends up with."""
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.test_page_weight import BUDGET
+
+pytestmark = pytest.mark.browser
+
+UI = {
+    "en": {"start": "Start", "next": "Next", "back": "Back", "review": "Check your answers",
+           "submit": "Submit my answers", "step": "Step 1 of 2", "problem": "There is a problem",
+           "scale_error": "Choose a point on the scale.", "save": "Save and continue later",
+           "saved": "Your answers are saved", "question": "I enjoy fundamentals.", "option": "Ship a feature",
+           "tool": "PyTorch", "other_option": "Fix the pipeline", "return": "Save and go back to your answers"},
+    "ko": {"start": "시작하기", "next": "다음", "back": "이전", "review": "답변 확인하기",
+           "submit": "답변 제출하기", "step": "2단계 중 1단계", "problem": "확인이 필요해요",
+           "scale_error": "척도에서 하나를 골라 주세요.", "save": "저장하고 나중에 이어 하기",
+           "saved": "답변을 저장했어요", "question": "기본기 공부가 좋다.", "option": "기능 출시",
+           "tool": "PyTorch", "other_option": "파이프라인 수리", "return": "저장하고 답변 확인으로 돌아가기"},
+}
+
+
+def same_origin(urls: list[str], origin: str) -> list[str]:
+    """The URLs that went anywhere but `origin` (data: URLs never leave the browser)."""
+    return [u for u in urls if not u.startswith("data:") and
+            f"{urlsplit(u).scheme}://{urlsplit(u).netloc}" != origin]
+
+
+def press(page, name: str) -> None:  # noqa: ANN001
+    page.get_by_role("button", name=name, exact=True).click()
+    page.wait_for_load_state()
+
+
+def focused(page) -> str:  # noqa: ANN001
+    return page.evaluate("() => { const e = document.activeElement; return e ? (e.id || e.className || e.tagName) : '' }")
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_whole_quiz_in_a_browser(page, live_server, live_app, js_enabled, lang):
+    ui = UI[lang]
+    page.goto(live_server + "/")
+    if lang == "ko":
+        page.get_by_role("link", name="한국어").first.click()
+        page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == lang
+
+    press(page, ui["start"])
+    assert re.search(r"/quiz/tiny/[A-Za-z0-9_-]{32}/1$", page.url)
+    assert page.get_by_text(ui["step"]).is_visible()
+    assert page.locator("progress").get_attribute("value") == "1"
+    assert page.get_by_text(ui["question"]).is_visible()
+
+    # Next without answering: the error summary is at the top and takes the focus
+    page.get_by_text(ui["option"]).click()  # one answer given, one missing
+    press(page, ui["next"])
+    summary = page.locator(".error-summary")
+    assert summary.is_visible() and ui["problem"] in summary.inner_text()
+    assert ui["scale_error"] in summary.inner_text()
+    assert focused(page) == "error-summary"
+    assert page.locator("#a-fundamentals-0").get_attribute("aria-invalid") == "true"
+    assert page.get_by_label(ui["option"]).is_checked()  # the answer given is still there
+    summary.get_by_role("link").first.click()  # the link takes the taker to the question
+    assert focused(page) == "a-fundamentals-0"
+
+    page.locator("label[for=a-fundamentals-3]").click()  # a tap anywhere on the point's box
+    press(page, ui["next"])
+    assert page.url.endswith("/2")
+    page.get_by_text(ui["tool"], exact=True).click()
+    page.locator("label[for=a-process-work-4]").click()
+    press(page, ui["back"])  # Back keeps page 2's answers and page 1's
+    assert page.url.endswith("/1")
+    assert page.locator("#a-fundamentals-3").is_checked() and page.get_by_label(ui["option"]).is_checked()
+    press(page, ui["next"])
+    assert page.get_by_label(ui["tool"], exact=True).is_checked() and page.locator("#a-process-work-4").is_checked()
+    press(page, ui["review"])
+    assert page.url.endswith("/review")
+    body = page.locator("main").inner_text()
+    assert ui["option"] in body and ui["tool"] in body and "4 / 5" in body
+
+    # change an answer from the review page, and come back to it
+    page.locator("#r-first-week").get_by_role("link").click()
+    assert page.get_by_label(ui["option"]).is_checked()
+    page.get_by_text(ui["other_option"]).click()
+    press(page, ui["return"])
+    assert page.url.endswith("/review")
+    assert ui["other_option"] in page.locator("#r-first-week").inner_text()
+
+    press(page, ui["submit"])
+    assert re.search(r"/r/[A-Za-z0-9_-]{22,}$", page.url), page.url
+    assert page.locator("html").get_attribute("lang") == lang
+
+    from tests.test_take import stored_results
+    [result] = stored_results(live_app)
+    assert result.answers == {"fundamentals": 4, "first-week": "fix-pipeline", "tools": ["pytorch"], "process-work": 5}
+    assert result.lang == lang and page.url.endswith(result.token)
+    assert same_origin(page.requests_seen, live_server) == []
+
+
+def test_a_double_click_on_submit_stores_one_result(new_page, live_server, live_app, js_enabled):
+    page = new_page(js=js_enabled)
+    page.goto(live_server + "/quiz/tiny")
+    press(page, "Start")
+    page.locator("label[for=a-fundamentals-1]").click()
+    page.get_by_text("Read papers").click()
+    press(page, "Next")
+    page.get_by_text("Kubeflow").click()
+    page.locator("label[for=a-process-work-1]").click()
+    press(page, "Check your answers")
+    page.get_by_role("button", name="Submit my answers").dblclick()
+    page.wait_for_url(re.compile(r"/r/"))
+    from tests.test_take import stored_results
+    assert len(stored_results(live_app)) == 1
+
+
+def test_continue_later_on_another_device(new_page, live_server, js_enabled):
+    phone = new_page(js=js_enabled)
+    phone.goto(live_server + "/quiz/tiny?lang=ko")
+    press(phone, "시작하기")
+    phone.locator("label[for=a-fundamentals-4]").click()
+    phone.get_by_text("논문 읽기").click()
+    press(phone, "저장하고 나중에 이어 하기")
+    assert phone.get_by_role("heading", name="답변을 저장했어요").is_visible()
+    link = phone.locator(".link-box a").get_attribute("href")
+    assert re.search(r"/resume/[A-Za-z0-9_-]{32}$", link)
+
+    laptop = new_page(js=js_enabled)  # no cookies from the phone
+    laptop.goto(link)
+    assert laptop.url.endswith("/2?lang=ko")  # the first open page, in the quiz's language
+    press(laptop, "이전")
+    assert laptop.locator("#a-fundamentals-4").is_checked() and laptop.get_by_label("논문 읽기").is_checked()
+
+
+def test_a_browser_taking_a_shipped_quiz_stays_on_our_origin(new_page, serve, shipped_app):
+    """Each page's HTML + CSS as the browser received it is within the budget, and every
+    request of the whole run, results page included, went to our origin."""
+    base = serve(shipped_app)
+    page = new_page(js=True)
+    weights: dict[str, int] = {}
+
+    def weigh(response) -> None:  # noqa: ANN001
+        kind = response.request.resource_type
+        if kind in ("document", "stylesheet") and response.status == 200:
+            weights[kind] = len(response.body())
+
+    page.on("response", weigh)
+    page.goto(base + "/")
+    page.get_by_role("link", name="한국어").first.click()
+    page.wait_for_load_state()
+    if page.locator("ul.banks").count():  # several banks: the home page lists them
+        page.locator("ul.banks a").first.click()
+        page.wait_for_load_state()
+    press(page, "시작하기")
+    pages = 0
+    while "/review" not in page.url:
+        pages += 1
+        assert weights["document"] + weights.get("stylesheet", 0) <= BUDGET, (page.url, weights)
+        for fieldset in page.locator("fieldset.question").all():
+            fieldset.locator("label").first.click()
+        before = page.url
+        page.locator("button[value=next]").click()
+        page.wait_for_load_state()
+        assert page.url != before, page.locator(".error-summary").inner_text()
+    assert pages >= 2
+    press(page, "답변 제출하기")
+    assert "/r/" in urlsplit(page.url).path
+    assert same_origin(page.requests_seen, base) == []
+    assert any(u.endswith("/static/style.css") for u in page.requests_seen)
