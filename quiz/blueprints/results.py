@@ -49,6 +49,10 @@ class PathRow:
         return preview.score_text(self.score)
 
     @property
+    def short(self) -> str:
+        return short_title(self.title)
+
+    @property
     def width(self) -> str:
         """The bar's length as an SVG percentage."""
         return f"{max(0.0, min(100.0, float(self.score))):.1f}%"
@@ -111,14 +115,20 @@ def _lower_first(text: str) -> str:
     return text
 
 
+def short_title(title: str) -> str:
+    """A path's name without its gloss: 'Ops: data, platform, MLOps' → 'Ops' (for tight places)."""
+    head = title.split(":", 1)[0].strip()
+    return head or title
+
+
 def headline(bank: Bank, outcome: dict[str, Any], lang: str) -> str:
     """The result in a few words: the primary path, or a hybrid of the first two."""
     primary = bank.path_by_id.get(outcome.get("primary"))
     secondary = bank.path_by_id.get(outcome.get("secondary") or "")
     first = bank.text(primary.title, lang) if primary else str(outcome.get("primary"))
     if outcome.get("hybrid") and secondary is not None:
-        return gettext("%(first)s–%(second)s hybrid", first=first,
-                       second=_lower_first(bank.text(secondary.title, lang)))
+        return gettext("%(first)s–%(second)s hybrid", first=short_title(first),
+                       second=_lower_first(short_title(bank.text(secondary.title, lang))))
     return first
 
 
@@ -370,7 +380,8 @@ def preview_card(result: Any, lang: str) -> preview.Card:
             brand=gettext("Know Yourself"),
             headline=headline(bank, out, lang),
             subline=markdown.plain(bank.text(primary.summary, lang)) if primary else "",
-            bars=[preview.Bar(bank.text(p.title, lang), float(scores.get(p.id, 0.0)), p.id == out.get("primary"))
+            bars=[preview.Bar(short_title(bank.text(p.title, lang)), float(scores.get(p.id, 0.0)),
+                              p.id == out.get("primary"))
                   for p in bank.paths],
             archetype=arch_line,
             footer=gettext("A result is a mirror, not a verdict."),

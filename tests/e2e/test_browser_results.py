@@ -1,0 +1,118 @@
+"""The results pages in real headless Chromium at phone width (360 px): readable without sideways
+scrolling, bars drawn to scale, nothing loaded from elsewhere, deleting with the kept link, print."""
+from __future__ import annotations
+
+import os
+import random
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.conftest import SHIPPED_BANKS, make_app
+
+pytestmark = pytest.mark.browser
+
+ANSWERS = {"fundamentals": 5, "first-week": "read-papers", "tools": ["pytorch"], "process-work": 1}
+
+
+def submit(app, bank="tiny", answers=None, lang="en"):  # noqa: ANN001, ANN201
+    r = app.test_client().post("/api/results", json={"bank": bank, "answers": answers or ANSWERS, "lang": lang})
+    assert r.status_code == 201, r.get_data(as_text=True)
+    return r.get_json()
+
+
+def random_answers(app, bank_id: str, seed: int) -> dict:  # noqa: ANN001
+    """A complete, valid answer set for a bank, drawn from what the API says the bank asks."""
+    bank = app.test_client().get(f"/api/banks/{bank_id}").get_json()
+    rnd = random.Random(seed)
+    answers = {}
+    for section in bank["sections"]:
+        for q in section["questions"]:
+            if q["type"] == "scale":
+                answers[q["id"]] = rnd.randint(q["scale"]["min"], q["scale"]["max"])
+            elif q["type"] == "choice":
+                answers[q["id"]] = rnd.choice(q["options"])["id"]
+            else:
+                k = min(q.get("max_choices") or 2, 2, len(q["options"]))
+                answers[q["id"]] = [o["id"] for o in rnd.sample(q["options"], k)]
+    return answers
+
+
+def overflow(page) -> int:  # noqa: ANN001
+    """How many pixels the page is wider than the screen (0: no sideways scrolling)."""
+    return page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+
+
+def elsewhere(urls: list[str], origin: str) -> list[str]:
+    return [u for u in urls if not u.startswith("data:") and
+            f"{urlsplit(u).scheme}://{urlsplit(u).netloc}" != origin]
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_result_page_reads_well_on_a_phone(new_page, serve, tmp_path, lang):
+    banks = SHIPPED_BANKS if os.path.isdir(SHIPPED_BANKS) and os.listdir(SHIPPED_BANKS) else None
+    app = make_app(tmp_path, banks=banks) if banks else make_app(tmp_path)
+    bank_id = "know-yourself" if banks else "tiny"
+    base = serve(app)
+    result = submit(app, bank_id, random_answers(app, bank_id, 3), lang=lang)
+    page = new_page(js=True, locale="ko-KR" if lang == "ko" else "en-GB")
+    page.goto(f"{base}/r/{result['token']}?lang={lang}")
+    assert page.locator("html").get_attribute("lang") == lang
+    h1 = page.locator("h1")
+    assert h1.is_visible() and h1.inner_text().strip()
+    assert overflow(page) <= 0
+    # Each bar's filled part is its score's share of the track, as drawn by the browser.
+    rows = page.locator(".bars .bar-row")
+    assert rows.count() == len(result["scores"])
+    for i, score in enumerate(result["scores"].values()):
+        track, fill = rows.nth(i).locator("rect").nth(0).bounding_box(), rows.nth(i).locator("rect").nth(1).bounding_box()
+        assert track["width"] > 80  # a real bar, not squeezed away at 360 px
+        assert abs(fill["width"] / track["width"] * 100 - score) < 2.5
+        assert rows.nth(i).locator(".bar-value").inner_text().split()[0] == str(int(score + 0.5))
+    assert elsewhere(page.requests_seen, base) == []
+    shot = tmp_path / f"result-{lang}-360.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+    keep = os.environ.get("KEEP_SCREENSHOTS")  # set to a folder to look at the pictures
+    if keep:
+        os.makedirs(keep, exist_ok=True)
+        page.screenshot(path=os.path.join(keep, f"result-{lang}-360.png"), full_page=True)
+
+
+def test_print_keeps_the_bars_and_drops_the_share_controls(new_page, live_app, live_server):
+    result = submit(live_app)
+    page = new_page(js=True)
+    page.goto(f"{live_server}/r/{result['token']}?lang=en")
+    page.emulate_media(media="print")
+    assert not page.locator("section.share").is_visible()
+    assert not page.locator("nav.lang").is_visible()
+    assert page.locator(".bars").is_visible()
+    assert page.locator(".reality.prominent").is_visible()  # process work: said up front, printed too
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
+def test_the_kept_delete_link_deletes_after_confirming(new_page, live_app, live_server, js):
+    result = submit(live_app)
+    token, key = result["token"], result["delete_key"]
+    page = new_page(js=js)
+    page.goto(f"{live_server}/r/{token}/delete?key={key}&lang=en")
+    assert page.get_by_role("heading", name="Delete this result?").is_visible()
+    assert overflow(page) <= 0
+    # Opening the link deleted nothing; the button does.
+    assert live_app.test_client().get(f"/api/results/{token}").status_code == 200
+    page.get_by_role("button", name="Delete my result").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="Your result was deleted").is_visible()
+    response = page.goto(f"{live_server}/r/{token}")
+    assert response.status == 404
+    assert page.request.get(f"{live_server}/r/{token}.png").status == 404
+
+
+def test_compare_fits_a_phone(new_page, live_app, live_server):
+    tokens = [submit(live_app, answers=dict(ANSWERS, **{"first-week": w}))["token"]
+              for w in ("read-papers", "ship-feature", "fix-pipeline")]
+    page = new_page(js=False)
+    page.goto(f"{live_server}/compare?" + "&".join(f"r={t}" for t in tokens) + "&lang=ko")
+    assert page.locator("h1").inner_text() == "결과 비교하기"
+    assert page.locator("svg.bar").count() == 3 * 3
+    assert overflow(page) <= 0
