@@ -34,6 +34,10 @@ errorlog = "-"
 if os.path.isdir("/dev/shm"):
     worker_tmp_dir = "/dev/shm"
 
+# gunicorn 24+ opens a control socket at one fixed path per user; several instances on a host
+# (docs/deploy.md) would take it from each other, and nothing here uses it.
+control_socket_disable = True
+
 # Which proxies gunicorn believes about the scheme (https); the app trusts X-Forwarded-For per
 # QUIZ_PROXY_HOPS (ProxyFix), not per this list.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

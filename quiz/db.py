@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import click
 import sqlalchemy as sa
@@ -39,8 +39,6 @@ PG_CONNECT_TIMEOUT_S = 5  # a host that drops packets must not hold /healthz pas
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
-# Drafts ("continue later") live this long after their last change (CONTRACT §4: 7 days).
-DRAFT_TTL = timedelta(days=7)
 # Opportunistic expiry: each process deletes a bounded batch of expired drafts this often.
 PURGE_INTERVAL_S = 3600
 PURGE_BATCH = 1000
@@ -140,9 +138,11 @@ def engine_options(url: str) -> dict:
 # --- Drafts -----------------------------------------------------------------------------------
 
 def purge_expired_drafts(now: datetime | None = None, limit: int | None = None) -> int:
-    """Delete drafts untouched for DRAFT_TTL (at most `limit` of them); return how many went."""
+    """Delete drafts past their lifetime (quiz.drafts.LIFETIME, 7 days after their last save),
+    at most `limit` of them; return how many went."""
+    from quiz.drafts import LIFETIME
     from quiz.models import Draft
-    cutoff = (now or datetime.now(timezone.utc)) - DRAFT_TTL
+    cutoff = (now or datetime.now(timezone.utc)) - LIFETIME
     expired = sa.select(Draft.token).where(Draft.updated_at < cutoff)
     if limit is not None:
         expired = expired.order_by(Draft.updated_at).limit(limit)

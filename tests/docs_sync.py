@@ -17,6 +17,7 @@ CLI_DOC = os.path.join(ROOT, "docs", "cli.md")
 def command_names() -> list[str]:
     from quiz.cli import init_app, quiz_cli  # noqa: F401
     import quiz.reports  # noqa: F401  (register their commands)
+    import quiz.db  # noqa: F401  (purge-drafts)
     try:
         import quiz.simulate  # noqa: F401
     except ModuleNotFoundError:

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from quiz import db as quiz_db
+from quiz.drafts import LIFETIME
 from quiz import models
 from quiz.extensions import db
 from tests.conftest import make_app
@@ -234,8 +235,8 @@ def _draft(token: str, age: timedelta) -> models.Draft:
 def test_purge_drafts_deletes_only_drafts_untouched_for_seven_days(app, runner):
     with app.app_context():
         db.session.add_all([_draft("fresh", timedelta(days=1)),
-                            _draft("almost", quiz_db.DRAFT_TTL - timedelta(minutes=5)),
-                            _draft("stale", quiz_db.DRAFT_TTL + timedelta(minutes=5)),
+                            _draft("almost", LIFETIME - timedelta(minutes=5)),
+                            _draft("stale", LIFETIME + timedelta(minutes=5)),
                             _draft("ancient", timedelta(days=400))])
         db.session.commit()
     result = runner.invoke(args=["quiz", "purge-drafts"])
@@ -249,7 +250,7 @@ def test_purge_drafts_deletes_only_drafts_untouched_for_seven_days(app, runner):
 def test_expired_drafts_are_purged_after_a_submission_without_anyone_running_a_command(app):
     add_test_routes(app)
     with app.app_context():
-        db.session.add(_draft("stale", quiz_db.DRAFT_TTL + timedelta(hours=1)))
+        db.session.add(_draft("stale", LIFETIME + timedelta(hours=1)))
         db.session.commit()
     app.extensions["quiz_db"]["next_purge"] = 0  # as if the process had been up for a while
     client = app.test_client()
