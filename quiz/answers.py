@@ -62,7 +62,7 @@ def _did_you_mean(word: str, choices: Any) -> str:
 class _Table:
     """Per-bank lookups for validation, built once per bank content (bank objects are frozen)."""
 
-    __slots__ = ("questions", "order", "required", "option_rank", "option_list")
+    __slots__ = ("questions", "order", "required", "option_rank", "option_list", "option_ids", "specs")
 
     def __init__(self, bank: Bank):
         self.questions: dict[str, Question] = {q.id: q for q in bank.questions}
@@ -71,6 +71,15 @@ class _Table:
         # option id → its position, for putting multi answers in the bank's order
         self.option_rank = {q.id: {o.id: i for i, o in enumerate(q.options)} for q in bank.questions}
         self.option_list = {q.id: ", ".join(o.id for o in q.options) for q in bank.questions}
+        self.option_ids = {q.id: q.option_ids for q in bank.questions}
+        # What the common, valid case needs, as plain values: (id, kind, allowed values or option
+        # ranks, most choices). The fast path accepts a well-formed answer in a few operations;
+        # anything else goes to the checks that explain what is wrong.
+        self.specs = tuple(
+            (q.id, q.type,
+             frozenset(q.scale.values) if q.type == "scale" else self.option_rank[q.id],
+             q.max_choices if q.max_choices is not None else len(q.options))
+            for q in bank.questions)
 
 
 _TABLES: dict[str, _Table] = {}
@@ -165,12 +174,32 @@ def validate_answers(bank: Bank, raw: Mapping[str, Any], *,
             word = qid if isinstance(qid, str) else repr(qid)
             errors.append(AnswerError(word, "unknown_question",
                                       f"this bank has no question '{word}'{_did_you_mean(word, questions)}"))
-    for qid in table.order:
-        value = raw.get(qid)
+    get = raw.get
+    for qid, qtype, allowed, most in table.specs:
+        value = get(qid)
         if value is None:
             continue
+        # Fast paths: a well-formed answer (bool is excluded: True would pass as the int 1).
+        kind = type(value)
+        if qtype == "scale":
+            if kind is int and value in allowed:
+                clean[qid] = value
+                continue
+        elif qtype == "choice":
+            if kind is str and value in allowed:
+                clean[qid] = value
+                continue
+        elif kind is list and 0 < len(value) <= most:
+            try:
+                ranks = sorted({allowed[v] for v in value})
+            except (KeyError, TypeError):
+                pass  # an unknown option or a non-string: the checks below say which
+            else:
+                if len(ranks) <= most and all(type(v) is str for v in value):
+                    options = table.option_ids[qid]
+                    clean[qid] = tuple(options[r] for r in ranks)
+                    continue
         q = questions[qid]
-        qtype = q.type
         if qtype == "scale":
             answer, error = _check_scale(q, qid, value)
         elif qtype == "choice":
@@ -182,10 +211,13 @@ def validate_answers(bank: Bank, raw: Mapping[str, Any], *,
         elif answer is not None:
             clean[qid] = answer
     if not partial:
-        answered_or_wrong = {e.question for e in errors}
+        wrong = None
         for qid in table.required:
-            if qid not in clean and qid not in answered_or_wrong:
-                errors.append(AnswerError(qid, "missing", f"question '{qid}' needs an answer"))
+            if qid not in clean:
+                if wrong is None:
+                    wrong = {e.question for e in errors}
+                if qid not in wrong:
+                    errors.append(AnswerError(qid, "missing", f"question '{qid}' needs an answer"))
     if len(errors) > 1:
         position = {qid: i for i, qid in enumerate(table.order)}
         errors.sort(key=lambda e: position.get(e.question, -1))  # stable: payload problems first

@@ -19,49 +19,83 @@ Predicate = Callable[[Mapping[str, Any]], bool]
 SYMBOLS = {"==": "=", "!=": "≠", "<": "<", "<=": "≤", ">": ">", ">=": "≥"}
 
 
-def _leaf_predicate(leaf: Leaf) -> Predicate:
-    qid, op, value = leaf.question, leaf.op, leaf.value
-    missing = object()
-
-    # Each branch returns a small closure; `get(qid, missing)` makes "unanswered → false" explicit.
-    if op == "==":
-        return lambda a: (x := a.get(qid, missing)) is not missing and x == value
-    if op == "!=":
-        return lambda a: (x := a.get(qid, missing)) is not missing and x != value
-    if op == "<":
-        return lambda a: (x := a.get(qid, missing)) is not missing and x < value
-    if op == "<=":
-        return lambda a: (x := a.get(qid, missing)) is not missing and x <= value
-    if op == ">":
-        return lambda a: (x := a.get(qid, missing)) is not missing and x > value
-    if op == ">=":
-        return lambda a: (x := a.get(qid, missing)) is not missing and x >= value
+def _holds(op: str, answer: Any, value: Any) -> bool:
+    """One leaf on one given answer (the answer is there: unanswered is handled by the caller)."""
     if op == "in":
-        choices = frozenset(value if isinstance(value, tuple) else (value,))
-        return lambda a: (x := a.get(qid, missing)) is not missing and x in choices
+        return answer in (value if isinstance(value, tuple) else (value,))
     if op == "contains":
-        wanted = value if isinstance(value, tuple) else (value,)
-        # A multi answer is a tuple of option ids: contains every given id.
-        return lambda a: (x := a.get(qid, missing)) is not missing and all(w in x for w in wanted)
+        return all(v in answer for v in (value if isinstance(value, tuple) else (value,)))
+    if op == "==":
+        return answer == value
+    if op == "!=":
+        return answer != value
+    if op == "<":
+        return answer < value
+    if op == "<=":
+        return answer <= value
+    if op == ">":
+        return answer > value
+    if op == ">=":
+        return answer >= value
     raise ValueError(f"unknown operator {op!r}")  # the bank loader never lets one through
 
 
-def compile_condition(cond: Any) -> Predicate:
-    """A function answers → bool for a bank condition."""
+def _leaf_predicate(leaf: Leaf, bank: Bank | None) -> Predicate:
+    qid, op, value = leaf.question, leaf.op, leaf.value
+    question = bank.question_by_id.get(qid) if bank is not None else None
+    if question is not None and question.type in ("scale", "choice"):
+        # The question's answers are few and known: precompute those that satisfy the leaf, so
+        # evaluating is one set lookup (an unanswered question gives None, never in the set).
+        domain = question.scale.values if question.type == "scale" else question.option_ids
+        satisfying = frozenset(x for x in domain if _holds(op, x, value))
+        return lambda a: a.get(qid) in satisfying
+    if op == "contains" and not isinstance(value, tuple):
+        return lambda a: value in a.get(qid, ())
+    missing = object()
+    return lambda a: (x := a.get(qid, missing)) is not missing and _holds(op, x, value)
+
+
+def _all(parts: tuple[Predicate, ...]) -> Predicate:
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) == 2:
+        first, second = parts
+        return lambda a: first(a) and second(a)
+
+    def every(a: Mapping[str, Any]) -> bool:
+        for p in parts:
+            if not p(a):
+                return False
+        return True
+    return every
+
+
+def _any(parts: tuple[Predicate, ...]) -> Predicate:
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) == 2:
+        first, second = parts
+        return lambda a: first(a) or second(a)
+
+    def some(a: Mapping[str, Any]) -> bool:
+        for p in parts:
+            if p(a):
+                return True
+        return False
+    return some
+
+
+def compile_condition(cond: Any, bank: Bank | None = None) -> Predicate:
+    """A function answers → bool for a bank condition. With the bank, leaves on scale and choice
+    questions become set lookups (answers must then be validated ones)."""
     if isinstance(cond, Leaf):
-        return _leaf_predicate(cond)
+        return _leaf_predicate(cond, bank)
     if isinstance(cond, All):
-        parts = tuple(compile_condition(c) for c in cond.all)
-        if len(parts) == 1:
-            return parts[0]
-        return lambda a: all(p(a) for p in parts)
+        return _all(tuple(compile_condition(c, bank) for c in cond.all))
     if isinstance(cond, Any_):
-        parts = tuple(compile_condition(c) for c in cond.any)
-        if len(parts) == 1:
-            return parts[0]
-        return lambda a: any(p(a) for p in parts)
+        return _any(tuple(compile_condition(c, bank) for c in cond.any))
     if isinstance(cond, Not):
-        inner = compile_condition(cond.not_)
+        inner = compile_condition(cond.not_, bank)
         return lambda a: not inner(a)
     raise TypeError(f"not a condition: {cond!r}")
 
@@ -115,10 +149,10 @@ class CompiledRules:
     def __init__(self, bank: Bank):
         # (rule id, predicate, flag, has advice, points as (path, points) pairs, condition text)
         self.rules = tuple(
-            (r.id, compile_condition(r.when), r.then.flag, r.then.advice is not None,
+            (r.id, compile_condition(r.when, bank), r.then.flag, r.then.advice is not None,
              tuple((p, float(v)) for p, v in r.then.points.items() if v), describe(r.when))
             for r in bank.rules)
-        self.contradictions = tuple((c.id, compile_condition(c.when)) for c in bank.contradictions)
+        self.contradictions = tuple((c.id, compile_condition(c.when, bank)) for c in bank.contradictions)
 
     def fired(self, answers: Mapping[str, Any]) -> list[str]:
         return [r[0] for r in self.rules if r[1](answers)]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import operator
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +34,10 @@ ENUMERATION_CAP = 200_000
 # when the bank defines any traits; profile closeness alone otherwise.
 PROFILE_WEIGHT = 0.75
 TRAIT_WEIGHT = 0.25
+
+# A multi question with this many options or fewer has every answer's effect tabled at load
+# (2^8 = 256 answers); larger ones are summed per answer.
+MULTI_TABLE_MAX_OPTIONS = 8
 
 # Quality flags about patterns need enough answers to mean anything.
 PATTERN_MIN_ANSWERS = 4
@@ -99,6 +104,13 @@ class Outcome:
         }
 
     @classmethod
+    def _of(cls, fields: dict[str, Any]) -> "Outcome":
+        """An outcome from all its fields (the scorer's fast path; see `score`)."""
+        outcome = object.__new__(cls)
+        outcome.__dict__.update(fields)
+        return outcome
+
+    @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Outcome":
         """An outcome as stored (`to_dict()`); exact scores are the stored rounded ones."""
         return cls(**{k: data[k] for k in cls.KEYS}, exact_scores=dict(data["scores"]))
@@ -120,29 +132,58 @@ class _Tables:
         self.n = len(self.path_ids)
         index = {p: i for i, p in enumerate(self.path_ids)}
         self.hybrid_margin = float(bank.hybrid_margin)
-        # question id → (kind, data): kind 0 scale (midpoint, ((path, weight), ...)),
-        # 1 choice / 2 multi ({option id: ((path, points), ...)}).
-        self.questions: dict[str, tuple[int, Any]] = {}
+        # The hot loop reads only these. For scale and choice questions, each possible answer maps
+        # straight to its effect: its points per path, and its explanation entries. Entries are
+        # built once and shared by outcomes (Outcome.to_dict copies them).
+        self.single: dict[str, dict[Any, tuple[tuple[float, ...], tuple]]] = {}
+        self.multi: dict[str, dict[str, tuple[float, ...]]] = {}
         self.scale_mid: dict[str, float] = {}
         self.choice_position: dict[str, dict[str, int]] = {}
+
+        def effect(qid: str, vector: list[float]) -> tuple[tuple[float, ...], tuple]:
+            # (points per path, explanation entries as (|points|, entry) for the non-zero ones)
+            return tuple(vector), tuple(
+                (abs(v), {"question": qid, "path": self.path_ids[p], "points": round(v, 6)})
+                for p, v in enumerate(vector) if v)
+
         for q in bank.questions:
             if q.type == "scale":
                 mid = q.scale.midpoint
                 self.scale_mid[q.id] = mid
-                self.questions[q.id] = (0, (mid, _points_vector(q.weights, index)))
+                weights = _points_vector(q.weights, index)
+                self.single[q.id] = {x: effect(q.id, _vector(weights, self.n, x - mid)) for x in q.scale.values}
+            elif q.type == "choice":
+                self.single[q.id] = {o.id: effect(q.id, _vector(_points_vector(o.points, index), self.n))
+                                     for o in q.options}
+                self.choice_position[q.id] = {o.id: i for i, o in enumerate(q.options)}
             else:
-                options = {o.id: _points_vector(o.points, index) for o in q.options}
-                self.questions[q.id] = (1 if q.type == "choice" else 2, options)
-                if q.type == "choice":
-                    self.choice_position[q.id] = {o.id: i for i, o in enumerate(q.options)}
+                options = {o.id: _vector(_points_vector(o.points, index), self.n) for o in q.options}
+                self.multi[q.id] = {oid: tuple(v) for oid, v in options.items()}
+                if len(q.options) <= MULTI_TABLE_MAX_OPTIONS:
+                    # Few options: every answer (a tuple in option order) gets its effect now.
+                    ids = q.option_ids
+                    table = {}
+                    for k in range(len(ids) + 1):
+                        for chosen in itertools.combinations(ids, k):
+                            summed = [sum(options[oid][p] for oid in chosen) for p in range(self.n)]
+                            table[chosen] = effect(q.id, summed)
+                    self.single[q.id] = table
+        self.scale_items = tuple(self.scale_mid.items())
+        self.choice_ids = tuple(self.choice_position)
         rules = compiled(bank)
-        self.rules = tuple((rid, pred, flag, has_advice, _points_vector(dict(pts), index), text)
-                           for rid, pred, flag, has_advice, pts, text in rules.rules)
+        # (id, predicate, flag, has advice, contributions as above, explanation of the firing)
+        self.rules = tuple(
+            (rid, pred, flag, has_advice,
+             tuple(_vector(tuple((index[p], v) for p, v in pts), self.n)) if pts else None,
+             tuple((abs(v), {"rule": rid, "path": p, "points": v}) for p, v in pts),
+             {"id": rid, "condition": text})
+            for rid, pred, flag, has_advice, pts, text in rules.rules)
         self.contradictions = rules.contradictions
         self.archetypes = tuple((a.id, tuple(float(a.profile.get(p, 0.0)) for p in self.path_ids),
                                  frozenset(a.traits)) for a in bank.archetypes)
         self.trait_vocabulary = frozenset(t for a in bank.archetypes for t in a.traits)
         self.profile_scale = 100.0 * math.sqrt(self.n)
+        self.ones, self.sixes = (1,) * self.n, (6,) * self.n  # round() digits, for map()
         extremes = _Extremes(bank)
         self.extremes = extremes
         self.lo = tuple(extremes.lo[p] for p in self.path_ids)
@@ -408,59 +449,50 @@ def score(bank: Bank, answers: Mapping[str, Answer]) -> Outcome:
     t = _tables(bank)
     n = t.n
     paths = t.path_ids
-    raw = [0.0] * n
-    contributions: list[tuple[float, str, str, int, float]] = []  # (|pts|, key, id, path, pts)
-    table = t.questions
+    vectors: list[tuple[float, ...]] = []                # points per path, one per answer / rule
+    explained: list[tuple[float, dict[str, Any]]] = []  # (|points|, explanation entry)
+    add_vector, explain = vectors.append, explained.extend
+    single, multi = t.single, t.multi
     for qid, answer in answers.items():
-        kind, data = table[qid]
-        if kind == 0:
-            mid, weights = data
-            delta = answer - mid
-            if delta:
-                for p, w in weights:
-                    pts = w * delta
-                    raw[p] += pts
-                    contributions.append((abs(pts), "question", qid, p, pts))
-        elif kind == 1:
-            for p, pts in data[answer]:
-                raw[p] += pts
-                contributions.append((abs(pts), "question", qid, p, pts))
-        else:
-            per_path: dict[int, float] = {}
-            for oid in answer:
-                for p, pts in data[oid]:
-                    per_path[p] = per_path.get(p, 0.0) + pts
-            for p, pts in per_path.items():
-                raw[p] += pts
-                if pts:
-                    contributions.append((abs(pts), "question", qid, p, pts))
+        found = single[qid].get(answer) if qid in single else None
+        if found is not None:
+            add_vector(found[0])
+            explain(found[1])
+        else:  # a multi answer with too many options to table (or not in option order)
+            options = multi[qid]
+            vector = tuple(map(sum, zip(*(options[oid] for oid in answer)))) if answer else ()
+            if vector:
+                add_vector(vector)
+                # a sum of several options' points: rounded to drop float noise
+                explain((abs(v), {"question": qid, "path": paths[p], "points": round(v, 6)})
+                        for p, v in enumerate(vector) if v)
 
     rules_fired: list[str] = []
     fired: list[dict[str, str]] = []
     flags: list[str] = []
     advice: list[str] = []
-    for rid, pred, flag, has_advice, points, text in t.rules:
+    for rid, pred, flag, has_advice, vector, entries, why in t.rules:
         if pred(answers):
             rules_fired.append(rid)
-            fired.append({"id": rid, "condition": text})
+            fired.append(why)
             if flag is not None and flag not in flags:
                 flags.append(flag)
             if has_advice:
                 advice.append(rid)
-            for p, pts in points:
-                raw[p] += pts
-                contributions.append((abs(pts), "rule", rid, p, pts))
+            if vector is not None:
+                add_vector(vector)
+                explain(entries)
+    # Summed per path in answer order, then rules: the same order for the same answers.
+    raw = [sum(column) for column in zip(*vectors)] if vectors else [0.0] * n
 
     # Normalise against the bank's attainable range; a path nobody can move sits at 50.
-    exact = [0.0] * n
+    exact = [50.0] * n
     lo, hi = t.lo, t.hi
     for p in range(n):
         span = hi[p] - lo[p]
         if span > EPSILON:
             v = (raw[p] - lo[p]) / span * 100.0
             exact[p] = 0.0 if v < 0.0 else 100.0 if v > 100.0 else v
-        else:
-            exact[p] = 50.0
 
     # Rank: highest first; on equal scores the path listed first in the bank wins (stable sort).
     ranking = sorted(range(n), key=lambda p: -exact[p])
@@ -471,65 +503,71 @@ def score(bank: Bank, answers: Mapping[str, Answer]) -> Outcome:
     spread = exact[primary] - exact[ranking[-1]]
     balanced = spread <= EPSILON or spread < t.hybrid_margin - EPSILON
 
-    archetype, ranking_out = _archetypes(t, exact, flags)
-    quality = _quality(t, answers)
+    archetype, archetype_ranking = _archetypes(t, exact, flags)
+    explained.sort(key=_first, reverse=True)  # stable (also reversed): answer order, then rules
+    # Outcome is a frozen dataclass; filling its __dict__ directly skips the per-field
+    # object.__setattr__ of the generated __init__, a fifth of the scoring time.
+    return Outcome._of({
+        "scores": dict(zip(paths, map(round, exact, t.ones))),
+        "raw_scores": dict(zip(paths, map(round, raw, t.sixes))),
+        "primary": paths[primary],
+        "secondary": paths[secondary] if secondary is not None else None,
+        "hybrid": hybrid,
+        "balanced": balanced,
+        "margin": round(margin, 1),
+        "archetype": archetype,
+        "archetype_ranking": archetype_ranking,
+        "flags": flags,
+        "quality": _quality(t, answers),
+        "rules_fired": rules_fired,
+        "fired": fired,
+        "advice": advice,
+        "contributions": list(map(_second, explained)),
+        "exact_scores": dict(zip(paths, exact)),
+    })
 
-    contributions.sort(key=lambda c: -c[0])  # stable: answers in given order, then rules
-    return Outcome(
-        scores={paths[p]: round(exact[p], 1) for p in range(n)},
-        raw_scores={paths[p]: round(raw[p], 6) for p in range(n)},
-        primary=paths[primary],
-        secondary=paths[secondary] if secondary is not None else None,
-        hybrid=hybrid,
-        balanced=balanced,
-        margin=round(margin, 1),
-        archetype=archetype,
-        archetype_ranking=ranking_out,
-        flags=flags,
-        quality=quality,
-        rules_fired=rules_fired,
-        fired=fired,
-        advice=advice,
-        contributions=[{key: ident, "path": paths[p], "points": round(pts, 6)}
-                       for _, key, ident, p, pts in contributions],
-        exact_scores={paths[p]: exact[p] for p in range(n)},
-    )
+
+_first, _second = operator.itemgetter(0), operator.itemgetter(1)
 
 
 def _archetypes(t: _Tables, exact: list[float], flags: list[str]) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """The nearest archetype and the full ranking (see docs/scoring.md for the formula)."""
     if not t.archetypes:
         return None, []
-    has_traits = bool(t.trait_vocabulary)
-    mine = t.trait_vocabulary.intersection(flags) if has_traits else frozenset()
+    dist, scale = math.dist, t.profile_scale
     scored = []
-    for aid, profile, traits in t.archetypes:
-        distance = math.sqrt(sum((s - q) * (s - q) for s, q in zip(exact, profile)))
-        closeness = 1.0 - distance / t.profile_scale
-        if has_traits:
-            union = mine | traits
-            agreement = len(mine & traits) / len(union) if union else 1.0
-            similarity = PROFILE_WEIGHT * closeness + TRAIT_WEIGHT * agreement
-        else:
-            similarity = closeness
-        scored.append((similarity, aid))
-    order = sorted(range(len(scored)), key=lambda i: -scored[i][0])  # ties: bank order
-    ranking = [{"id": scored[i][1], "similarity": round(scored[i][0], 2)} for i in order]
+    if t.trait_vocabulary:
+        mine = t.trait_vocabulary.intersection(flags)
+        for i, (aid, profile, traits) in enumerate(t.archetypes):
+            if mine or traits:
+                agreement = len(mine & traits) / len(mine | traits)
+            else:
+                agreement = 1.0  # neither the result nor the archetype has a trait: they agree
+            similarity = PROFILE_WEIGHT * (1.0 - dist(exact, profile) / scale) + TRAIT_WEIGHT * agreement
+            scored.append((-similarity, i, aid))
+    else:
+        for i, (aid, profile, _) in enumerate(t.archetypes):
+            scored.append((dist(exact, profile) / scale - 1.0, i, aid))
+    scored.sort()  # best first; equal similarity: bank order
+    ranking = [{"id": aid, "similarity": round(-neg, 2)} for neg, _, aid in scored]
     return dict(ranking[0]), ranking
 
 
 def _quality(t: _Tables, answers: Mapping[str, Answer]) -> list[str]:
+    """Codes for answer patterns that make a result less trustworthy (docs/scoring.md)."""
     out: list[str] = []
-    scale_values = [a for q, a in answers.items() if q in t.scale_mid]
+    scale_values = [(answers[q], mid) for q, mid in t.scale_items if q in answers]
+    positions = [t.choice_position[q][answers[q]] for q in t.choice_ids if q in answers]
     if len(scale_values) >= PATTERN_MIN_ANSWERS:
-        same_value = all(v == scale_values[0] for v in scale_values)
+        first = scale_values[0][0]
+        same_value = all(v == first for v, _ in scale_values)
+        all_mid = all(v == mid for v, mid in scale_values)
     else:
-        same_value = False
-    positions = [t.choice_position[q][a] for q, a in answers.items() if q in t.choice_position]
-    same_position = len(positions) >= PATTERN_MIN_ANSWERS and all(p == positions[0] for p in positions)
+        same_value = all_mid = False
+    same_position = len(positions) >= PATTERN_MIN_ANSWERS and positions.count(positions[0]) == len(positions)
     if same_value or same_position:
         out.append("straight-lining")
-    if len(scale_values) >= PATTERN_MIN_ANSWERS and all(
-            a == t.scale_mid[q] for q, a in answers.items() if q in t.scale_mid):
+    if all_mid:
         out.append("all-midpoint")
     for cid, pred in t.contradictions:
         if pred(answers):

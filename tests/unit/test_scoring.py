@@ -264,3 +264,17 @@ def test_contradictions_are_named():
 def test_a_few_answers_are_not_called_a_pattern():
     b = make_bank([scale(f"s{i}", {"a": 1}) for i in range(3)], paths=("a", "b"))
     assert run(b, {f"s{i}": 3 for i in range(3)}).quality == []
+
+
+def test_a_multi_with_many_options_scores_like_a_small_one():
+    """Small multi questions have every answer tabled at load; big ones are summed per answer."""
+    many = [{"id": f"o{i}", "text": f"o{i}", "points": {"a": i % 3, "b": -1 if i % 2 else 0.5}} for i in range(12)]
+    b = make_bank([{"id": "m", "type": "multi", "text": "m", "options": many},
+                   {"id": "small", "type": "multi", "text": "s", "options": many[:4]}], paths=("a", "b"))
+    assert len(many) > scoring.MULTI_TABLE_MAX_OPTIONS >= 4
+    out = run(b, {"m": ["o1", "o2", "o5", "o11"], "small": ["o3", "o0"]})
+    assert out.raw_scores == {"a": (1 + 2 + 2 + 2) + (0 + 0), "b": (-1 + 0.5 - 1 - 1) + (0.5 - 1)}
+    assert {"question": "m", "path": "a", "points": 7.0} in out.contributions
+    # a tuple out of option order (not what validation gives, but callers may build one) still scores
+    assert score(b, {"m": ("o11", "o1"), "small": ("o3", "o0")}).raw_scores == \
+        score(b, {"m": ("o1", "o11"), "small": ("o0", "o3")}).raw_scores
