@@ -11,14 +11,23 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bench.servers import Server, request, upgrade_database
-from tests.conftest import ROOT, TINY_BANK, _fresh_postgres_schema
+from bench.servers import Server, request
+from tests.conftest import ROOT, TINY_BANK, make_app
 
 pytestmark = pytest.mark.slow
 
 # Answers for tests/data/tiny.yaml, as a taker's browser or app would send them.
 TINY_ANSWERS = {"fundamentals": 4, "first-week": "read-papers", "tools": ["pytorch", "kubeflow"],
                 "process-work": 4}
+
+def migrated(tmp_path, database_url: str | None = None) -> tuple[str, object]:  # noqa: ANN001
+    """A migrated database for servers to share: (its URL, a function that removes it)."""
+    from quiz.extensions import db
+    app = make_app(tmp_path, database_url=database_url or f"sqlite:///{tmp_path}/quiz.sqlite3")
+    with app.app_context():
+        db.engine.dispose()
+    return app.config["SQLALCHEMY_DATABASE_URI"], (app.cleanup or (lambda: None))
+
 
 WRITER = r"""
 import json, sys, uuid
@@ -51,8 +60,7 @@ print(json.dumps({"errors": errors, "tokens": tokens}))
 
 
 def test_concurrent_sqlite_writers_in_several_processes_never_see_database_is_locked(tmp_path):
-    url = f"sqlite:///{tmp_path}/quiz.sqlite3"
-    upgrade_database(url, TINY_BANK)
+    url, _ = migrated(tmp_path)
     processes, per_process = 6, 40
     # Half the submission ids are shared by every process (a double click reaching two
     # workers), half are each process's own: contention on the same rows and on the same file.
@@ -85,9 +93,8 @@ def test_concurrent_sqlite_writers_in_several_processes_never_see_database_is_lo
 
 
 @pytest.fixture
-def shared_postgres(postgres_url):  # noqa: ANN001, ANN201
-    url, drop = _fresh_postgres_schema(postgres_url)
-    upgrade_database(url, TINY_BANK)
+def shared_postgres(tmp_path, postgres_url):  # noqa: ANN001, ANN201
+    url, drop = migrated(tmp_path, postgres_url)
     yield url
     drop()
 
@@ -137,8 +144,7 @@ def test_the_same_submission_through_two_instances_at_once_is_stored_once(shared
 
 
 def test_each_request_writes_one_access_log_line(tmp_path):
-    url = f"sqlite:///{tmp_path}/quiz.sqlite3"
-    upgrade_database(url, TINY_BANK)
+    url, _ = migrated(tmp_path)
     log = tmp_path / "gunicorn.log"
     server = Server("logged", env={"DATABASE_URL": url, "QUIZ_BANKS": TINY_BANK, "SECRET_KEY": "s",
                                    "ACCESS_LOG": "-"}, workers=2, log_path=str(log))
