@@ -65,7 +65,8 @@ def test_the_worked_example(tiny):
     assert out.flags == ["process-work-reluctant", "platform"]
     assert out.advice == ["no-process-work"]  # the platform rule gives no advice
     assert out.archetype == {"id": "lee", "similarity": 0.65}
-    assert [a["id"] for a in out.archetype_ranking] == ["lee", "kim"]
+    # docs/scoring.md works these out: Lee 0.75 × 0.862 + 0.25 × 0; Kim 0.75 × 0.358 + 0.25 × 1
+    assert out.archetype_ranking == [{"id": "lee", "similarity": 0.65}, {"id": "kim", "similarity": 0.52}]
 
 
 def test_contributions_explain_every_point_biggest_first(tiny):
