@@ -326,21 +326,23 @@ def _owner_key(token: str) -> str | None:
 @bp.get("/r/<token>")
 def show(token: str):  # noqa: ANN201
     lang = select_locale()
-    result = service.get_result(token)
-    if result is None:
-        abort(404, description=gettext("There is no result at this address. It may have been deleted."))
     owner_key = _owner_key(token)
-    if owner_key is not None and not service.key_matches(result, owner_key):
-        owner_key = None
     base = share_base()
     cache_key = (token, lang, base)
     # Only plain addresses are cached: the language links repeat any other query arguments.
     cacheable = owner_key is None and set(request.args) <= {"lang"}
     if cacheable:
         cached = page_cache().get(cache_key)
-        if cached is not None:
+        # The row is looked up (by its unique token) before a cached page is served: a result
+        # deleted by any process is gone here too.
+        if cached is not None and service.result_exists(token):
             html, etag = cached
             return _public(Response(html, mimetype="text/html"), etag)
+    result = service.get_result(token)
+    if result is None:
+        abort(404, description=gettext("There is no result at this address. It may have been deleted."))
+    if owner_key is not None and not service.key_matches(result, owner_key):
+        owner_key = None
     view = build_view(result, lang)
     html = render_template(
         "results/show.html", v=view, owner_key=owner_key, share_base=base,
