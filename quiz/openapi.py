@@ -24,6 +24,10 @@ def _json(schema_ref: str, description: str) -> dict[str, Any]:
 LANG_PARAM = {"name": "lang", "in": "query", "required": False,
               "description": "language of the texts; defaults to Accept-Language, then the bank's first language",
               "schema": {"type": "string", "examples": ["en", "ko"]}}
+RESULT_LANG_PARAM = {"name": "lang", "in": "query", "required": False,
+                     "description": "language of the archetype title; defaults to the language the result "
+                                    "was submitted in",
+                     "schema": {"type": "string", "examples": ["en", "ko"]}}
 TOKEN_PARAM = {"name": "token", "in": "path", "required": True, "description": "the result's token",
                "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"}}
 RATE_LIMITED = _error_response("too many submissions from this address (QUIZ_RATE_LIMIT)")
@@ -157,7 +161,7 @@ _PATHS: dict[str, Any] = {
     "/api/results/{token}": {
         "get": {
             "operationId": "getResult", "summary": "A stored result (without its delete key)",
-            "parameters": [TOKEN_PARAM, LANG_PARAM],
+            "parameters": [TOKEN_PARAM, RESULT_LANG_PARAM],
             "responses": {"200": _json("Result", "the result"),
                           "404": _error_response("no such result, or it was deleted")},
         },
