@@ -453,7 +453,7 @@ def _token_from(value: str) -> str:
             value = path.rsplit("/r/", 1)[1].split("/")[0]
     if value.endswith(".png"):
         value = value[:-4]
-    return value
+    return value[:100]  # a token is 32 characters: anything longer is not one, and is not echoed whole
 
 
 @bp.get("/compare")
