@@ -454,11 +454,14 @@ def score(bank: Bank, answers: Mapping[str, Answer]) -> Outcome:
     add_vector, explain = vectors.append, explained.extend
     single, multi = t.single, t.multi
     for qid, answer in answers.items():
-        found = single[qid].get(answer) if qid in single else None
+        try:
+            found = single[qid].get(answer) if qid in single else None
+        except TypeError:  # a multi answer as a list (e.g. read back from stored JSON)
+            found = None
         if found is not None:
             add_vector(found[0])
             explain(found[1])
-        else:  # a multi answer with too many options to table (or not in option order)
+        else:  # a multi answer with too many options to table, not in option order, or a list
             options = multi[qid]
             vector = tuple(map(sum, zip(*(options[oid] for oid in answer)))) if answer else ()
             if vector:

@@ -153,3 +153,33 @@ def test_every_code_is_documented_and_each_error_serialises(bank):
         assert f"`{code}`" in doc, code
     e = AnswerError("q", "missing", "question 'q' needs an answer")
     assert e.to_dict() == {"question": "q", "code": "missing", "message": "question 'q' needs an answer"}
+
+
+# -- whatever a client sends, validation answers with errors, never an exception ----------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-10, 10) | st.floats(allow_nan=True) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=8)
+plausible = st.sampled_from([1, 3, 5, 3.0, 2.5, "3", True, "read-papers", "x", ["pytorch"], ["pytorch", "pytorch"],
+                             [], ["kubeflow", "nope"], "pytorch", None, [1]])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.dictionaries(st.sampled_from(["fundamentals", "first-week", "tools", "process-work", "other"]) | st.text(max_size=8),
+                       plausible | json_values, max_size=6))
+def test_any_payload_gets_answers_or_errors_never_an_exception(raw):
+    bank = load_bank(TINY)
+    clean, errors = validate_answers(bank, raw)
+    assert all(e.code in CODES and e.message for e in errors)
+    # every question is either cleanly answered, or named in an error, or legitimately absent
+    named = {e.question for e in errors}
+    for q in bank.questions:
+        assert (q.id in clean) != (q.id in named) or (q.id not in clean and q.id not in named and not q.required)
+    # what comes back clean is exactly what scoring accepts
+    clean_again, errors_again = validate_answers(bank, {k: list(v) if isinstance(v, tuple) else v
+                                                        for k, v in clean.items()}, partial=True)
+    assert errors_again == [] and clean_again == clean

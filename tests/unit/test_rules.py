@@ -7,7 +7,7 @@ import os
 import pytest
 
 from quiz.bank import Bank
-from quiz.rules import describe, evaluate, fired_rules, questions_read
+from quiz.rules import compile_condition, describe, evaluate, fired_rules, questions_read
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -31,6 +31,16 @@ def cond(when: dict):  # noqa: ANN201
     return bank(when).rules[0].when
 
 
+def holds(when: dict, answers: dict) -> bool:
+    """Evaluate both ways: generically, and compiled against the bank (set lookups for scale and
+    choice leaves, what scoring uses); they must agree."""
+    b = bank(when)
+    generic = evaluate(b.rules[0].when, answers)
+    compiled_with_bank = compile_condition(b.rules[0].when, b)(answers)
+    assert generic is compiled_with_bank
+    return generic
+
+
 @pytest.mark.parametrize("op,value,answer,expected", [
     ("==", 3, 3, True), ("==", 3, 4, False), ("!=", 3, 4, True), ("!=", 3, 3, False),
     ("<", 3, 2, True), ("<", 3, 3, False), ("<=", 3, 3, True), ("<=", 3, 4, False),
@@ -38,7 +48,7 @@ def cond(when: dict):  # noqa: ANN201
     ("in", [1, 5], 5, True), ("in", [1, 5], 3, False),
 ])
 def test_scale_operators(op, value, answer, expected):
-    assert evaluate(cond({"question": "level", "op": op, "value": value}), {"level": answer}) is expected
+    assert holds({"question": "level", "op": op, "value": value}, {"level": answer}) is expected
 
 
 @pytest.mark.parametrize("op,value,answer,expected", [
@@ -46,14 +56,14 @@ def test_scale_operators(op, value, answer, expected):
     ("in", ["a", "c"], "c", True), ("in", ["a", "c"], "b", False),
 ])
 def test_choice_operators(op, value, answer, expected):
-    assert evaluate(cond({"question": "pick", "op": op, "value": value}), {"pick": answer}) is expected
+    assert holds({"question": "pick", "op": op, "value": value}, {"pick": answer}) is expected
 
 
 def test_contains_reads_a_multi_answer():
-    c = cond({"question": "tools", "op": "contains", "value": "kubeflow"})
-    assert evaluate(c, {"tools": ("kubeflow", "pytorch")}) is True
-    assert evaluate(c, {"tools": ("pytorch",)}) is False
-    assert evaluate(c, {"tools": ()}) is False
+    c = {"question": "tools", "op": "contains", "value": "kubeflow"}
+    assert holds(c, {"tools": ("kubeflow", "pytorch")}) is True
+    assert holds(c, {"tools": ("pytorch",)}) is False
+    assert holds(c, {"tools": ()}) is False
 
 
 @pytest.mark.parametrize("leaf", [
@@ -63,18 +73,21 @@ def test_contains_reads_a_multi_answer():
     {"question": "tools", "op": "contains", "value": "pytorch"},
 ])
 def test_a_leaf_on_an_unanswered_question_is_false_and_its_negation_true(leaf):
-    assert evaluate(cond(leaf), {"level": 3}) is False
-    assert evaluate(cond({"not": leaf}), {"level": 3}) is True
+    assert holds(leaf, {"level": 3}) is False
+    assert holds({"not": leaf}, {"level": 3}) is True
 
 
 def test_all_any_not_nest():
-    c = cond({"all": [{"question": "level", "op": "<=", "value": 2},
-                      {"any": [{"question": "pick", "op": "==", "value": "a"},
-                               {"not": {"question": "tools", "op": "contains", "value": "pytorch"}}]}]})
-    assert evaluate(c, {"level": 2, "pick": "a", "tools": ("pytorch",)}) is True
-    assert evaluate(c, {"level": 2, "pick": "b", "tools": ("pytorch",)}) is False
-    assert evaluate(c, {"level": 2, "pick": "b", "tools": ("kubeflow",)}) is True
-    assert evaluate(c, {"level": 3, "pick": "a"}) is False
+    c = {"all": [{"question": "level", "op": "<=", "value": 2},
+                 {"any": [{"question": "pick", "op": "==", "value": "a"},
+                          {"not": {"question": "tools", "op": "contains", "value": "pytorch"}}]},
+                 {"any": [{"question": "level", "op": "in", "value": [1, 2]},
+                          {"question": "level", "op": ">", "value": 4},
+                          {"question": "pick", "op": "!=", "value": "c"}]}]}
+    assert holds(c, {"level": 2, "pick": "a", "tools": ("pytorch",)}) is True
+    assert holds(c, {"level": 2, "pick": "b", "tools": ("pytorch",)}) is False
+    assert holds(c, {"level": 2, "pick": "b", "tools": ("kubeflow",)}) is True
+    assert holds(c, {"level": 3, "pick": "a"}) is False
 
 
 def test_fired_rules_come_in_bank_order():

@@ -279,3 +279,11 @@ def test_a_multi_with_many_options_scores_like_a_small_one():
     # a tuple out of option order (not what validation gives, but callers may build one) still scores
     assert score(b, {"m": ("o11", "o1"), "small": ("o3", "o0")}).raw_scores == \
         score(b, {"m": ("o1", "o11"), "small": ("o0", "o3")}).raw_scores
+
+
+def test_stored_answers_read_back_from_json_score_the_same(tiny):
+    """Answers stored as JSON come back with lists for multi questions; re-scoring them agrees."""
+    clean, _ = validate_answers(tiny, WORKED)
+    from_json = json.loads(json.dumps(clean))
+    assert isinstance(from_json["tools"], list)
+    assert score(tiny, from_json).to_dict() == score(tiny, clean).to_dict()

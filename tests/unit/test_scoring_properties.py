@@ -7,6 +7,7 @@ import copy
 import itertools
 import math
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -177,9 +178,8 @@ def test_bounds_are_exact_by_brute_force(data):
         clean, errors = validate_answers(bank, {k: list(v) if isinstance(v, tuple) else v
                                                 for k, v in answers.items()})
         assert errors == []
-        out = score(bank, clean)
-        for p in bank.path_ids:
-            raws[p].append(out.raw_scores[p])
+        for p, raw in reference_raw(data, clean).items():  # independent of the scorer
+            raws[p].append(raw)
     assert bounds_exact(bank)
     for p, (lo, hi) in bounds(bank).items():
         assert math.isclose(lo, min(raws[p]), abs_tol=1e-9), (p, "min")
@@ -285,3 +285,60 @@ def test_raising_a_chosen_options_points_never_lowers_that_path(case, raise_by, 
     before = score(bank, answers).exact_scores[path]
     after = score(Bank.model_validate(raised), answers).exact_scores[path]
     assert after >= before - 1e-9
+
+
+# -- an independent reference: the scoring rules of CONTRACT §5 read straight off the bank data --
+
+def reference_holds(cond: dict, answers: dict) -> bool:
+    if "all" in cond:
+        return all(reference_holds(c, answers) for c in cond["all"])
+    if "any" in cond:
+        return any(reference_holds(c, answers) for c in cond["any"])
+    if "not" in cond:
+        return not reference_holds(cond["not"], answers)
+    if cond["question"] not in answers:
+        return False  # a leaf on an unanswered question is false
+    a, op, v = answers[cond["question"]], cond["op"], cond["value"]
+    return {"==": lambda: a == v, "!=": lambda: a != v, "<": lambda: a < v, "<=": lambda: a <= v,
+            ">": lambda: a > v, ">=": lambda: a >= v, "in": lambda: a in v, "contains": lambda: v in a}[op]()
+
+
+def reference_raw(data: dict, answers: dict) -> dict[str, float]:
+    raw = {p["id"]: 0.0 for p in data["paths"]}
+    for q in data["questions"]:
+        if q["id"] not in answers:
+            continue
+        a = answers[q["id"]]
+        if q["type"] == "scale":
+            mid = (q["scale"]["min"] + q["scale"]["max"]) / 2
+            for p, w in q["weights"].items():
+                raw[p] += w * (a - mid)
+        else:
+            chosen = [a] if q["type"] == "choice" else list(a)
+            for o in q["options"]:
+                if o["id"] in chosen:
+                    for p, v in o["points"].items():
+                        raw[p] += v
+    fired = [r for r in data["rules"] if reference_holds(r["when"], answers)]
+    for r in fired:
+        for p, v in r["then"]["points"].items():
+            raw[p] += v
+    return raw
+
+
+@PROPERTY
+@given(bank_and_answers())
+def test_the_scorer_agrees_with_a_reference_reading_of_the_rules(case):
+    data, bank, answers = case
+    out = score(bank, answers)
+    expected = reference_raw(data, answers)
+    assert out.raw_scores == pytest.approx(expected, abs=1e-6)
+    fired = [r["id"] for r in data["rules"] if reference_holds(r["when"], answers)]
+    assert out.rules_fired == fired
+    flags = list(dict.fromkeys(r["then"]["flag"] for r in data["rules"] if r["id"] in fired and "flag" in r["then"]))
+    assert out.flags == flags
+    lo_hi = bounds(bank)
+    for p, raw in expected.items():
+        lo, hi = lo_hi[p]
+        want = 50.0 if hi - lo <= 1e-9 else (raw - lo) / (hi - lo) * 100
+        assert out.exact_scores[p] == pytest.approx(want, abs=1e-9)
