@@ -11,6 +11,29 @@ import sqlalchemy as sa
 from tests.conftest import make_app
 
 ANSWERS = {"fundamentals": 5, "first-week": "read-papers", "tools": ["pytorch"], "process-work": 4}
+@pytest.fixture
+def new_app(tmp_path):  # noqa: ANN001, ANN201
+    """Apps made in a test (other banks or settings), closed afterwards. `shared=True` puts them
+    on one SQLite file, as several processes of one deployment share a database."""
+    made = []
+
+    def make(shared: bool = False, **options):  # noqa: ANN003, ANN202
+        if shared:
+            options.setdefault("database_url", f"sqlite:///{tmp_path}/shared.sqlite3")
+        app = make_app(tmp_path, **options)
+        made.append(app)
+        return app
+
+    yield make
+    from quiz.extensions import db
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        if app.cleanup:
+            app.cleanup()
+
+
 RESULT_KEYS = {"token", "url", "bank", "scores", "primary", "secondary", "hybrid", "balanced", "margin",
                "archetype", "flags", "quality", "rules_fired", "contributions", "created_at"}
 
@@ -140,17 +163,10 @@ def test_concurrent_retries_with_one_submission_id_store_one_result(app):
 
 
 @pytest.mark.postgres
-def test_concurrent_retries_store_one_result_on_postgresql(tmp_path, postgres_url):
-    app = make_app(tmp_path, database_url=postgres_url)
-    try:
-        assert _race(app, 8) == [200] * 7 + [201]
-        assert count_results(app) == 1
-    finally:
-        from quiz.extensions import db
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        app.cleanup and app.cleanup()
+def test_concurrent_retries_store_one_result_on_postgresql(new_app, postgres_url):
+    app = new_app(database_url=postgres_url)
+    assert _race(app, 8) == [200] * 7 + [201]
+    assert count_results(app) == 1
 
 
 def test_invalid_answers_get_422_with_an_error_per_question_and_nothing_is_stored(app, client):
@@ -191,8 +207,8 @@ def test_post_with_a_form_content_type_is_read_as_json_or_refused_clearly(client
     assert r.status_code == 400 and r.is_json
 
 
-def test_submissions_are_rate_limited_with_a_json_429(tmp_path):
-    app = make_app(tmp_path, QUIZ_RATE_LIMIT="3/hour")
+def test_submissions_are_rate_limited_with_a_json_429(new_app):
+    app = new_app(QUIZ_RATE_LIMIT="3/hour")
     client = app.test_client()
     statuses = [post(client, submission_id=str(uuid.uuid4())).status_code for _ in range(4)]
     assert statuses == [201, 201, 201, 429]
@@ -204,13 +220,13 @@ def test_submissions_are_rate_limited_with_a_json_429(tmp_path):
 
 
 @pytest.mark.redis
-def test_the_rate_limit_is_shared_by_processes_through_redis(tmp_path, redis_url):
+def test_the_rate_limit_is_shared_by_processes_through_redis(new_app, redis_url):
     import redis
     redis.Redis.from_url(redis_url).flushdb()
     limit = "4/hour"
     # Two app instances on one database and one Redis: two processes of one deployment.
-    one = make_app(tmp_path, REDIS_URL=redis_url, QUIZ_RATE_LIMIT=limit)
-    two = make_app(tmp_path, REDIS_URL=redis_url, QUIZ_RATE_LIMIT=limit)
+    one = new_app(shared=True, REDIS_URL=redis_url, QUIZ_RATE_LIMIT=limit)
+    two = new_app(shared=True, REDIS_URL=redis_url, QUIZ_RATE_LIMIT=limit)
     statuses = [post(app.test_client(), submission_id=str(uuid.uuid4())).status_code
                 for app in (one, two, one, two, one)]
     assert statuses == [201, 201, 201, 201, 429]
@@ -289,8 +305,8 @@ def test_api_needs_no_csrf_token_and_sets_no_cookie_even_when_a_language_is_aske
     assert r.status_code == 201 and "Set-Cookie" not in r.headers
 
 
-def test_result_urls_honour_quiz_base_url(tmp_path):
-    app = make_app(tmp_path, QUIZ_BASE_URL="https://quiz.example.org")
+def test_result_urls_honour_quiz_base_url(new_app):
+    app = new_app(QUIZ_BASE_URL="https://quiz.example.org")
     client = app.test_client()
     body = post(client).get_json()
     assert body["url"] == f"https://quiz.example.org/r/{body['token']}"

@@ -57,7 +57,14 @@ def test_path_parameters_are_declared_for_every_templated_segment(client):
 
 def test_the_server_is_the_configured_base_url(tmp_path):
     app = make_app(tmp_path, QUIZ_BASE_URL="https://quiz.example.org/")
-    doc = _document(app.test_client())
+    try:
+        doc = _document(app.test_client())
+    finally:
+        from quiz.extensions import db
+        with app.app_context():
+            db.engine.dispose()
+        if app.cleanup:
+            app.cleanup()
     assert doc["servers"] == [{"url": "https://quiz.example.org"}]
 
 

@@ -16,6 +16,29 @@ ANSWERS = {"fundamentals": 5, "first-week": "read-papers", "tools": ["pytorch"],
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
+@pytest.fixture
+def new_app(tmp_path):  # noqa: ANN001, ANN201
+    """Apps made in a test (other banks or settings), closed afterwards. `shared=True` puts them
+    on one SQLite file, as several processes of one deployment share a database."""
+    made = []
+
+    def make(shared: bool = False, **options):  # noqa: ANN003, ANN202
+        if shared:
+            options.setdefault("database_url", f"sqlite:///{tmp_path}/shared.sqlite3")
+        app = make_app(tmp_path, **options)
+        made.append(app)
+        return app
+
+    yield make
+    from quiz.extensions import db
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        if app.cleanup:
+            app.cleanup()
+
+
 def submit(client, answers=None, lang="en"):  # noqa: ANN001, ANN201
     r = client.post("/api/results", json={"bank": "tiny", "answers": answers or ANSWERS, "lang": lang})
     assert r.status_code == 201, r.get_data(as_text=True)
@@ -171,11 +194,11 @@ def _bank_with(tmp_path, replacements: dict[str, str]) -> str:  # noqa: ANN001
     return str(path)
 
 
-def test_bank_markdown_cannot_put_script_or_javascript_links_on_the_page(tmp_path):
+def test_bank_markdown_cannot_put_script_or_javascript_links_on_the_page(tmp_path, new_app):
     hostile = ('"Reproduce a **recent paper**. <script>alert(1)</script> '
                '[click](javascript:alert(2)) <img src=x onerror=alert(3)> [ok](https://example.org)"')
     bank = _bank_with(tmp_path, {'"Reproduce a **recent paper**."': hostile})
-    app = make_app(tmp_path, banks=bank)
+    app = new_app(banks=bank)
     client = app.test_client()
     body = client.get(f"/r/{submit(client)['token']}?lang=en").get_data(as_text=True)
     advice = re.search(r'<section class="advice".*?</section>', body, re.S).group(0)
@@ -189,10 +212,10 @@ def test_bank_markdown_cannot_put_script_or_javascript_links_on_the_page(tmp_pat
 
 # -- pinning -----------------------------------------------------------------------------------
 
-def test_a_result_renders_from_its_pinned_bank_after_the_bank_file_changed(tmp_path):
+def test_a_result_renders_from_its_pinned_bank_after_the_bank_file_changed(tmp_path, new_app):
     bank_file = tmp_path / "bank.yaml"
     shutil.copy(TINY_BANK, bank_file)
-    before = make_app(tmp_path, banks=str(bank_file))
+    before = new_app(shared=True, banks=str(bank_file))
     token = submit(before.test_client())["token"]
     page_before = before.test_client().get(f"/r/{token}?lang=en").get_data(as_text=True)
     png_before = before.test_client().get(f"/r/{token}.png?lang=en").data
@@ -204,7 +227,7 @@ def test_a_result_renders_from_its_pinned_bank_after_the_bank_file_changed(tmp_p
                      "I enjoy fundamentals.": "Fundamentals are fun."}.items():
         text = text.replace(old, new)
     bank_file.write_text(text, encoding="utf-8")
-    after = make_app(tmp_path, banks=str(bank_file))  # a restarted server on the same database
+    after = new_app(shared=True, banks=str(bank_file))  # a restarted server on the same database
     client = after.test_client()
     page_after = client.get(f"/r/{token}?lang=en").get_data(as_text=True)
     assert text_of(page_after) == text_of(page_before)
@@ -222,12 +245,12 @@ def test_a_result_renders_from_its_pinned_bank_after_the_bank_file_changed(tmp_p
     assert client.get(f"/r/{token}.png?lang=en").data == png_before
 
 
-def test_a_result_still_renders_when_its_bank_was_removed(tmp_path):
-    first = make_app(tmp_path)
+def test_a_result_still_renders_when_its_bank_was_removed(tmp_path, new_app):
+    first = new_app(shared=True)
     token = submit(first.test_client())["token"]
     other = tmp_path / "other.yaml"
     other.write_text(open(TINY_BANK, encoding="utf-8").read().replace("id: tiny", "id: other"), encoding="utf-8")
-    later = make_app(tmp_path, banks=str(other))
+    later = new_app(shared=True, banks=str(other))
     r = later.test_client().get(f"/r/{token}?lang=en")
     assert r.status_code == 200 and "<h1>Researcher</h1>" in r.get_data(as_text=True)
 
@@ -249,8 +272,8 @@ def test_tokens_are_long_random_and_never_shared(app, client):
 
 # -- share links -------------------------------------------------------------------------------
 
-def test_share_metadata_points_to_the_absolute_preview_and_honours_quiz_base_url(tmp_path):
-    app = make_app(tmp_path, QUIZ_BASE_URL="https://quiz.example.org")
+def test_share_metadata_points_to_the_absolute_preview_and_honours_quiz_base_url(new_app):
+    app = new_app(QUIZ_BASE_URL="https://quiz.example.org")
     client = app.test_client()
     token = submit(client)["token"]
     body = client.get(f"/r/{token}?lang=en").get_data(as_text=True)
@@ -355,8 +378,8 @@ def test_the_delete_form_is_csrf_protected(client):
     assert client.get(f"/r/{result['token']}").status_code == 200
 
 
-def test_a_delete_on_one_process_is_seen_at_once_by_another_that_cached_the_page(tmp_path):
-    one, two = make_app(tmp_path), make_app(tmp_path)  # two processes, one database
+def test_a_delete_on_one_process_is_seen_at_once_by_another_that_cached_the_page(new_app):
+    one, two = new_app(shared=True), new_app(shared=True)  # two processes, one database
     result = submit(one.test_client())
     token = result["token"]
     other = two.test_client()
