@@ -132,17 +132,16 @@ class AtMost:
 # -- forms --------------------------------------------------------------------------------------
 
 def _field(q: Question) -> Any:
+    # label="": the markup is ours, and WTForms would otherwise translate a label per field.
     validators: list[Any] = [Answered(q.type)] if q.required else []
     if q.type == "scale":
         assert q.scale is not None
-        return SingleAnswerField(choices=_choices(q.scale.values), coerce=int,
-                                 validators=validators)
+        return SingleAnswerField("", choices=_choices(q.scale.values), coerce=int, validators=validators)
     if q.type == "choice":
-        return SingleAnswerField(choices=_choices(q.option_ids), coerce=str,
-                                 validators=validators)
+        return SingleAnswerField("", choices=_choices(q.option_ids), coerce=str, validators=validators)
     if q.max_choices:
         validators.append(AtMost(q.max_choices))
-    return MultiAnswerField(choices=_choices(q.option_ids), coerce=str, validators=validators)
+    return MultiAnswerField("", choices=_choices(q.option_ids), coerce=str, validators=validators)
 
 
 class PageForm(BaseForm):

@@ -578,3 +578,43 @@ def test_any_post_sequence_never_fails_and_never_loses_a_valid_answer(app, posts
                 expected[q.id] = value
         stored = draft_answers(app, taker.token)
         assert stored == expected, posts
+
+
+# -- the cached question markup is the markup --------------------------------------------------
+
+def _answer_sets(bank):  # noqa: ANN001, ANN202
+    per_question = {}
+    for q in bank.questions:
+        if q.type == "scale":
+            per_question[q.id] = st.integers(q.scale.min, q.scale.max)
+        elif q.type == "choice":
+            per_question[q.id] = st.sampled_from(q.option_ids)
+        else:
+            per_question[q.id] = st.lists(st.sampled_from(q.option_ids), unique=True).map(
+                lambda chosen, q=q: [o for o in q.option_ids if o in chosen])
+    return st.fixed_dictionaries({}, optional=per_question)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_cached_question_markup_equals_a_full_render(shipped_app, lang):
+    """Pages reuse one rendering per (bank, page, language) and tick the taker's answers into it;
+    for any answers that must be exactly what rendering the page afresh gives."""
+    from flask import render_template_string
+
+    from quiz.banks import registry
+    from quiz.blueprints.take import question_markup, question_numbers
+    with shipped_app.app_context():
+        banks = list(registry())
+    full = ('{% import "take/_questions.html" as m %}{% for q in questions %}\n'
+            '{{ m.question(bank, q, numbers[q.id], answers.get(q.id), none, lang) }}{% endfor %}')
+
+    for bank in banks:
+        @settings(max_examples=15, deadline=None)
+        @given(answers=_answer_sets(bank), number=st.integers(1, len(bank.pages)))
+        def check(answers, number):  # noqa: ANN001, ANN202
+            with shipped_app.test_request_context(f"/?lang={lang}"):
+                _s, questions = bank.pages[number - 1]
+                expected = render_template_string(full, bank=bank, questions=questions, answers=answers,
+                                                  numbers=question_numbers(bank))
+                assert str(question_markup(bank, number, lang, answers)).strip() == expected.strip()
+        check()

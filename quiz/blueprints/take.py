@@ -22,6 +22,7 @@ from typing import Any
 from flask import (Blueprint, Response, abort, current_app, redirect, render_template, request,
                    session, url_for)
 from flask_babel import format_date, gettext
+from markupsafe import Markup
 
 from quiz import banks, drafts, i18n
 from quiz.bank import Bank
@@ -33,7 +34,7 @@ bp = Blueprint("take", __name__)
 # CSRF is checked inside the views, after the posted answers are stored (see the module doc).
 csrf.exempt(bp)
 
-SECONDS_PER_QUESTION = 20  # for "about N minutes" on the start page
+SECONDS_PER_QUESTION = 18  # for "about N minutes" on the start page: scenario items read slowly
 DELETE_KEYS = "delete_keys"  # session: {result token: delete key}, read by the results pages
 DELETE_KEYS_KEPT = 20  # the session is a cookie: keep it well under 4 KB
 
@@ -161,14 +162,49 @@ def resume(token: str):  # noqa: ANN201
 
 # -- the pages ----------------------------------------------------------------------------------
 
-def _render_page(bank: Bank, draft: Draft, number: int, form: Any, *, answers: dict[str, Any],
+_MARKUP: dict[tuple[str, int, str], str] = {}
+
+
+def question_markup(bank: Bank, number: int, lang: str, answers: dict[str, Any]) -> Markup:
+    """Page `number`'s questions as HTML, with `answers` checked.
+
+    The markup depends only on (bank content, page, language), so it is rendered once and
+    reused; a taker's answers are then ticked by adding `checked` after each chosen input's
+    `id="…" value="…"`, which is unique on the page (ids and values are slugs or integers, so
+    no escaping is involved). A page showing errors is rendered in full instead."""
+    key = (bank.content_hash, number, lang)
+    html = _MARKUP.get(key)
+    if html is None:
+        _section, questions = bank.pages[number - 1]
+        html = _MARKUP[key] = render_template("take/_page_questions.html", bank=bank, questions=questions,
+                                              numbers=question_numbers(bank))
+    for q in bank.pages[number - 1][1]:
+        value = answers.get(q.id)
+        if value is None:
+            continue
+        if q.type == "scale":
+            chosen = [value - q.scale.min] if isinstance(value, int) else []
+            values = [value]
+        else:
+            values = value if isinstance(value, list) else [value]
+            chosen = [q.option_ids.index(v) for v in values if v in q.option_ids]
+            values = [q.option_ids[i] for i in chosen]
+        for index, v in zip(chosen, values):
+            needle = f'id="a-{q.id}-{index}" value="{v}"'
+            html = html.replace(needle, needle + " checked", 1)
+    return Markup(html)
+
+
+def _render_page(bank: Bank, draft: Draft, number: int, *, answers: dict[str, Any],
                  errors: dict[str, str] | None = None, notice: str | None = None,
                  returning: bool = False) -> str:
     section, questions = bank.pages[number - 1]
+    lang = _lang()
     return render_template(
         "take/page.html", bank=bank, draft=draft, number=number, total=len(bank.pages),
         section=section, questions=questions, numbers=question_numbers(bank), answers=answers,
-        errors=errors or {}, notice=notice, csrf_field=form.csrf_field, returning=returning)
+        errors=errors or {}, notice=notice, returning=returning,
+        questions_html=None if errors else question_markup(bank, number, lang, answers))
 
 
 @bp.get("/quiz/<bank_id>/<token>/<int:number>")
@@ -177,8 +213,8 @@ def page(bank_id: str, token: str, number: int):  # noqa: ANN201
     draft = _draft(bank, token)
     number = _number(bank, number)
     drafts.remember(draft)
-    form = page_form(bank, number)
-    return _render_page(bank, draft, number, form, answers=draft.answers or {},
+    # No form object on a GET: WTForms only parses posts; the page is written from the bank.
+    return _render_page(bank, draft, number, answers=draft.answers or {},
                         returning=request.args.get("return") == "review")
 
 
@@ -216,8 +252,7 @@ def save_page(bank_id: str, token: str, number: int):  # noqa: ANN201
             button = gettext("Save and go back to your answers")
         notice = gettext("Your session had expired, but your answers are kept. "
                          "Please press “%(button)s” again.", button=button)
-        return _render_page(bank, draft, number, page_form(bank, number), answers=shown,
-                            notice=notice, returning=returning)
+        return _render_page(bank, draft, number, answers=shown, notice=notice, returning=returning)
 
     if action == "back":
         if returning:
@@ -234,8 +269,7 @@ def save_page(bank_id: str, token: str, number: int):  # noqa: ANN201
     errors = {qid: problem for qid, problem in form.question_errors().items()
               if not (qid in stored and form[qid].data in (None, []) and not form[qid].invalid)}
     if errors:
-        return _render_page(bank, draft, number, page_form(bank, number), answers=shown,
-                            errors=errors, returning=returning)
+        return _render_page(bank, draft, number, answers=shown, errors=errors, returning=returning)
     if returning or number == len(bank.pages):
         return redirect(url_for("take.review", bank_id=bank.id, token=draft.token), 303)
     return redirect(url_for("take.page", bank_id=bank.id, token=draft.token, number=number + 1), 303)
