@@ -22,6 +22,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config.update(config)
     app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # Redis down must not stop submissions: each process counts in memory until Redis is back,
+    # and an unreachable Redis costs a request at most a second, not a hang (docs/deploy.md).
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    if app.config.get("REDIS_URL"):
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1})
 
     from quiz import banks, db, i18n, web
     banks.init_app(app)

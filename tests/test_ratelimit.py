@@ -61,3 +61,14 @@ def test_a_forged_forwarded_for_header_does_not_reset_the_count_without_a_truste
         statuses = [request(server.port, "POST", "/api/results", BODY,
                             headers={"X-Forwarded-For": a_client_address()})[0] for _ in range(5)]
     assert statuses == [201] * 3 + [429] * 2
+
+
+def test_submissions_go_on_when_redis_is_down_and_each_process_keeps_counting(database):
+    # A Redis that is not there: nothing listens on this port.
+    from bench.servers import free_port
+    env = {"DATABASE_URL": database, "QUIZ_BANKS": TINY_BANK, "SECRET_KEY": "s",
+           "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0", "QUIZ_RATE_LIMIT": "3/minute", "QUIZ_PROXY_HOPS": "1"}
+    with Server("no redis", env=env, workers=1) as server:
+        client = {"X-Forwarded-For": a_client_address()}
+        statuses = [request(server.port, "POST", "/api/results", BODY, headers=client)[0] for _ in range(5)]
+    assert statuses == [201] * 3 + [429] * 2
