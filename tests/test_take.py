@@ -618,3 +618,26 @@ def test_cached_question_markup_equals_a_full_render(shipped_app, lang):
                                                   numbers=question_numbers(bank))
                 assert str(question_markup(bank, number, lang, answers)).strip() == expected.strip()
         check()
+
+
+# -- the submission rate limit --------------------------------------------------------------------
+
+def test_over_the_rate_limit_the_review_page_keeps_the_answers(tmp_path):
+    app = make_app(tmp_path, QUIZ_RATE_LIMIT="1/minute")
+    first = _answered(app.test_client())
+    shown = Taker(app.test_client())  # a taker whose answers are missing: costs nothing
+    shown.start()
+    assert shown.submit().status_code == 200
+    token = csrf(text(first.get("review")))
+    r = first.submit(token)
+    assert r.status_code == 303
+    again = first.submit(token)  # a second click, over the limit, still finds the result
+    assert again.status_code == 303 and again.headers["Location"] == r.headers["Location"]
+    second = _answered(app.test_client())
+    r = second.submit()
+    assert r.status_code == 429
+    html = text(r)
+    assert "please wait a minute" in html and "Ship a feature" in html and "<form" in html
+    assert len(stored_results(app)) == 1
+    assert draft_answers(app, second.token) == {"fundamentals": 4, "first-week": "ship-feature",
+                                                "tools": ["pytorch", "fastapi"], "process-work": 5}

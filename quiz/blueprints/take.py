@@ -19,9 +19,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import (Blueprint, Response, abort, current_app, redirect, render_template, request,
+from flask import (Blueprint, Response, abort, current_app, g, redirect, render_template, request,
                    session, url_for)
 from flask_babel import format_date, gettext
+from flask_limiter.errors import RateLimitExceeded
 from markupsafe import Markup
 
 from quiz import banks, drafts, i18n
@@ -312,16 +313,38 @@ def review(bank_id: str, token: str):  # noqa: ANN201
     return _render_review(bank, draft)
 
 
-def _too_many_submissions(_limit: Any) -> Response:
-    bank = _bank(request.view_args["bank_id"])
-    draft = _draft(bank, request.view_args["token"], allow_expired=True)
+def _too_many_submissions(_limit: Any) -> Response | None:
+    """Over QUIZ_RATE_LIMIT: the review page again, answers intact, saying when to retry; a
+    draft already submitted still goes to its result. This must return, never raise: Flask-Limiter
+    takes an exception here for a storage failure and falls back to an empty in-memory count."""
+    bank = banks.get((request.view_args or {}).get("bank_id", ""))
+    draft = drafts.load((request.view_args or {}).get("token", ""))
+    if bank is None or draft is None or draft.bank_id != bank.id:
+        return None  # the generic 429 page
+    if draft.result_token:
+        return redirect(_result_url(draft.result_token), 303)
     notice = gettext("Too many quizzes were submitted from your network just now. Your answers "
                      "are kept: please wait a minute, then press “Submit my answers” again.")
     return _render_review(bank, draft, notice=notice, status=429)
 
 
+@bp.errorhandler(RateLimitExceeded)
+def _rate_limited(exc: RateLimitExceeded):  # noqa: ANN202
+    # The response built by _too_many_submissions, ahead of the app's generic error page.
+    if exc.response is not None:
+        return exc.response
+    return render_template("errors/error.html", status=429, error=None), 429
+
+
+def _created_a_result(_response: Response) -> bool:
+    return bool(g.get("quiz_result_created"))
+
+
+# Only a submission that stores a result counts against the limit, so a double click, or a page
+# re-shown for a missing answer, costs the taker nothing.
 @bp.post("/quiz/<bank_id>/<token>/review")
-@limiter.limit(lambda: current_app.config["QUIZ_RATE_LIMIT"], on_breach=_too_many_submissions)
+@limiter.limit(lambda: current_app.config["QUIZ_RATE_LIMIT"], on_breach=_too_many_submissions,
+               deduct_when=_created_a_result)
 def submit(bank_id: str, token: str):  # noqa: ANN201
     from quiz import service
 
@@ -348,6 +371,7 @@ def submit(bank_id: str, token: str):  # noqa: ANN201
                   for e in exc.errors if e.question in by_id}
         return _render_review(bank, draft, errors=errors)
     result_token = submission.result.token
+    g.quiz_result_created = submission.created
     drafts.mark_submitted(draft, result_token)
     if submission.delete_key:
         # Only the request that created the result touches the session: a second, racing
