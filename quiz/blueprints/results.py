@@ -359,7 +359,7 @@ def show(token: str):  # noqa: ANN201
     return _public(Response(html, mimetype="text/html"), etag)
 
 
-def _image_lang(result: Any) -> str:
+def _image_lang() -> str:
     """?lang=, else Accept-Language, else English; no session (an image fetch keeps no state)."""
     asked = request.args.get("lang")
     if asked in LANGUAGES:
@@ -395,11 +395,13 @@ def preview_png(token: str):  # noqa: ANN201
     result = service.get_result(token)  # checked first, every time: no cached file outlives a delete
     if result is None:
         abort(404)
-    lang = _image_lang(result)
+    lang = _image_lang()
     png = preview.read_cached(preview_dir(), token, lang)
     if png is None:
         png = preview.render(preview_card(result, lang))
         preview.store(preview_dir(), token, lang, png)
+        if not service.result_exists(token):  # deleted while we drew: leave no file behind
+            preview.forget(preview_dir(), token)
     response = Response(png, mimetype="image/png")
     response.headers["Vary"] = "Accept-Language"
     return _public(response, hashlib.sha256(png).hexdigest()[:32])
