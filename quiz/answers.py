@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Union
 
 from quiz.bank import Bank, Question
+from quiz.rules import per_bank
 
 # A cleaned answer: scale → int, choice → option id, multi → option ids in the bank's option order.
 Answer = Union[int, str, tuple[str, ...]]
@@ -86,11 +87,7 @@ _TABLES: dict[str, _Table] = {}
 
 
 def _table(bank: Bank) -> _Table:
-    key = bank.content_hash
-    table = _TABLES.get(key)
-    if table is None:
-        table = _TABLES[key] = _Table(bank)
-    return table
+    return per_bank(_TABLES, bank, _Table)
 
 
 def _check_scale(q: Question, qid: str, value: Any) -> tuple[Answer | None, AnswerError | None]:

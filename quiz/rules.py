@@ -158,15 +158,29 @@ class CompiledRules:
         return [r[0] for r in self.rules if r[1](answers)]
 
 
+# Per-bank derived data is kept by content hash. Served banks are few, but the authoring preview
+# and old snapshots bring others, so each store keeps at most this many (oldest dropped first;
+# a dropped bank is simply prepared again if it comes back).
+PER_BANK_LIMIT = 64
+
+
+def per_bank(store: dict[str, Any], bank: Bank, build: Callable[[Bank], Any]) -> Any:
+    """`build(bank)` once per bank content, from `store` afterwards."""
+    key = bank.content_hash
+    found = store.get(key)
+    if found is None:
+        found = build(bank)
+        while len(store) >= PER_BANK_LIMIT:
+            store.pop(next(iter(store)), None)
+        store[key] = found
+    return found
+
+
 _COMPILED: dict[str, CompiledRules] = {}
 
 
 def compiled(bank: Bank) -> CompiledRules:
-    key = bank.content_hash
-    out = _COMPILED.get(key)
-    if out is None:
-        out = _COMPILED[key] = CompiledRules(bank)
-    return out
+    return per_bank(_COMPILED, bank, CompiledRules)
 
 
 def fired_rules(bank: Bank, answers: Mapping[str, Any]) -> list[str]:

@@ -24,7 +24,7 @@ from typing import Any
 
 from quiz.answers import Answer
 from quiz.bank import Bank, Question, leaves
-from quiz.rules import compile_condition, compiled
+from quiz.rules import compile_condition, compiled, per_bank
 
 # Past this many joint answer classes in one group of rule-linked questions, bounds fall back to
 # a proven but possibly loose bound (see docs/scoring.md, "When enumeration is too big").
@@ -194,11 +194,7 @@ _TABLES: dict[str, _Tables] = {}
 
 
 def _tables(bank: Bank) -> _Tables:
-    key = bank.content_hash
-    t = _TABLES.get(key)
-    if t is None:
-        t = _TABLES[key] = _Tables(bank)
-    return t
+    return per_bank(_TABLES, bank, _Tables)
 
 
 def prepare(bank: Bank) -> None:

@@ -287,3 +287,15 @@ def test_stored_answers_read_back_from_json_score_the_same(tiny):
     from_json = json.loads(json.dumps(clean))
     assert isinstance(from_json["tools"], list)
     assert score(tiny, from_json).to_dict() == score(tiny, clean).to_dict()
+
+
+def test_per_bank_stores_are_bounded(monkeypatch):
+    """The authoring preview scores pasted banks: derived data must not pile up forever."""
+    from quiz import rules
+    monkeypatch.setattr(rules, "PER_BANK_LIMIT", 3)
+    monkeypatch.setattr(scoring, "_TABLES", {})
+    banks = [make_bank([scale("s", {"a": w})], paths=("a", "b")) for w in (1, 2, 3, 4, 5)]
+    for b in banks:
+        bounds(b)
+    assert len(scoring._TABLES) == 3
+    assert bounds(banks[0])["a"] == (-2.0, 2.0)  # dropped, prepared again on demand
