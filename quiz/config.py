@@ -25,7 +25,12 @@ SETTINGS = (
     Setting("QUIZ_PROXY_HOPS", "0", "how many reverse proxies to trust for the client address (ProxyFix)"),
     Setting("QUIZ_AUTHOR_KEY", None, "enables /author outside development when set"),
     Setting("QUIZ_BASE_URL", None, "absolute base URL for share links behind a proxy"),
+    Setting("QUIZ_PREVIEW_DIR", None, "folder for rendered share images; default <instance folder>/previews"),
 )
+
+# Request bodies are small (a quiz page, a JSON answer set, a pasted bank of at most 1 MiB):
+# refuse larger ones at once rather than read them.
+MAX_CONTENT_LENGTH = 2 * 1024 * 1024
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -78,6 +83,8 @@ def from_environment(instance_path: str, environ: dict[str, str] | None = None) 
         "QUIZ_PROXY_HOPS": int(env.get("QUIZ_PROXY_HOPS") or 0),
         "QUIZ_AUTHOR_KEY": env.get("QUIZ_AUTHOR_KEY") or None,
         "QUIZ_BASE_URL": (env.get("QUIZ_BASE_URL") or "").rstrip("/") or None,
+        "QUIZ_PREVIEW_DIR": env.get("QUIZ_PREVIEW_DIR") or None,
+        "MAX_CONTENT_LENGTH": MAX_CONTENT_LENGTH,
         "SESSION_COOKIE_SECURE": production,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
