@@ -164,6 +164,7 @@ def test_the_home_page_with_one_bank_is_its_start_page(client):
     assert form["action"] == "/quiz/tiny" and form["method"] == "post"
 
 
+@pytest.mark.db
 def test_the_home_page_lists_several_banks(tmp_path):
     other = tmp_path / "other.yaml"
     with open(TINY_BANK, encoding="utf-8") as fh:
@@ -269,6 +270,7 @@ def test_a_value_that_is_not_an_option_is_refused_not_stored(app, client):
     assert draft_answers(app, taker.token) == {}
 
 
+@pytest.mark.db
 def test_too_many_choices_are_shown_back_with_a_message(tmp_path):
     bank = tmp_path / "limited.yaml"
     with open(TINY_BANK, encoding="utf-8") as fh:
@@ -626,6 +628,7 @@ def test_cached_question_markup_equals_a_full_render(shipped_app, lang):
 
 # -- the submission rate limit --------------------------------------------------------------------
 
+@pytest.mark.db
 def test_over_the_rate_limit_the_review_page_keeps_the_answers(tmp_path):
     app = make_app(tmp_path, QUIZ_RATE_LIMIT="1/minute")
     first = _answered(app.test_client())
