@@ -490,12 +490,12 @@ class _MeaningChecker:
         for path, rule in self.items("rules"):
             then = rule.get("then")
             if isinstance(then, dict) and isinstance(then.get("points"), dict):
-                scored_paths |= {k for k, v in then["points"].items() if v}
+                scored_paths |= {k for k, v in then["points"].items() if v and isinstance(k, str)}
         for path, q in self.items("questions"):
             pts = [q.get("weights")] + [o.get("points") for o in q.get("options") or [] if isinstance(o, dict)]
-            gives = {k for p in pts if isinstance(p, dict) for k, v in p.items() if v}
+            gives = {k for p in pts if isinstance(p, dict) for k, v in p.items() if v and isinstance(k, str)}
             scored_paths |= gives
-            if not gives and q.get("id") not in read_by_rules and isinstance(q.get("id"), str):
+            if not gives and isinstance(q.get("id"), str) and q["id"] not in read_by_rules:
                 self.add(ErrorCode.BANK_017, path + ("id",), id=q["id"])
         if self.questions:
             for pid, ppath in paths.items():
@@ -635,7 +635,7 @@ class _MeaningChecker:
                      suggestion=_did_you_mean(qid, self.questions))
             return set()
         qtype = q.get("type")
-        if qtype not in OPERATORS_BY_TYPE or op not in OPERATORS:
+        if not isinstance(qtype, str) or qtype not in OPERATORS_BY_TYPE or not isinstance(op, str) or op not in OPERATORS:
             return {qid}
         allowed = OPERATORS_BY_TYPE[qtype]
         if op not in allowed:
