@@ -10,13 +10,12 @@ import secrets
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import sqlalchemy as sa
 from flask import session
 
 from quiz.extensions import db
 from quiz.models import Draft, utcnow
 
-LIFETIME = timedelta(days=7)
+LIFETIME = timedelta(days=7)  # after the last save; quiz.db.purge_expired_drafts deletes them
 TOKEN_BYTES = 24  # 192 bits; token_urlsafe gives 32 characters
 SESSION_KEY = "drafts"  # {bank id: draft token}: the session remembers the taker's open draft
 
@@ -100,12 +99,3 @@ def remembered(bank_id: str) -> Draft | None:
     if draft is None or draft.result_token or is_expired(draft) or draft.bank_id != bank_id:
         return None
     return draft
-
-
-def prune(now: datetime | None = None) -> int:
-    """Delete drafts past their lifetime; returns how many. (Drafts hold answers: keep no more
-    than needed.)"""
-    cutoff = (now or utcnow()) - LIFETIME
-    deleted = db.session.execute(sa.delete(Draft).where(Draft.updated_at < cutoff)).rowcount
-    db.session.commit()
-    return deleted

@@ -529,18 +529,6 @@ def test_a_post_to_an_expired_draft_still_keeps_the_answers(app, client):
     assert taker.get(2).status_code == 200  # saving renewed it
 
 
-def test_prune_deletes_only_expired_drafts(app, client):
-    from quiz import drafts
-    old, fresh = Taker(client), Taker(app.test_client())
-    old.start()
-    fresh.start()
-    _age(app, old.token, 8)
-    with app.app_context():
-        assert drafts.prune() == 1
-    assert client.get(f"/resume/{old.token}").status_code == 404
-    assert fresh.get(1).status_code == 200
-
-
 # -- any post, however odd, keeps what was given ----------------------------------------------
 
 QUESTION_VALUES = {
