@@ -30,6 +30,7 @@ from quiz.bank import Bank
 from quiz.extensions import csrf, limiter
 from quiz.forms import CsrfOnlyForm, clean_answers, missing_required, page_form, required_message
 from quiz.models import Draft
+from quiz.rules import per_bank
 
 bp = Blueprint("take", __name__)
 # CSRF is checked inside the views, after the posted answers are stored (see the module doc).
@@ -40,32 +41,22 @@ DELETE_KEYS = "delete_keys"  # session: {result token: delete key}, read by the 
 DELETE_KEYS_KEPT = 20  # the session is a cookie: keep it well under 4 KB
 
 
-# -- per-bank facts, computed once per bank content ---------------------------------------------
+# -- per-bank facts, computed once per bank content (bounded stores: quiz.rules.per_bank) -------
 
 _NUMBERS: dict[str, dict[str, int]] = {}
+_PAGES: dict[str, dict[str, int]] = {}
+_MARKUP: dict[str, dict[tuple[int, str], str]] = {}
 
 
 def question_numbers(bank: Bank) -> dict[str, int]:
     """Each question's number as the taker meets it (page order), for "Question 5" references."""
-    numbers = _NUMBERS.get(bank.content_hash)
-    if numbers is None:
-        numbers = {}
-        for _section, questions in bank.pages:
-            for q in questions:
-                numbers[q.id] = len(numbers) + 1
-        _NUMBERS[bank.content_hash] = numbers
-    return numbers
-
-
-_PAGES: dict[str, dict[str, int]] = {}
+    return per_bank(_NUMBERS, bank, lambda b: {q.id: n for n, q in enumerate(
+        (q for _s, qs in b.pages for q in qs), 1)})
 
 
 def page_of(bank: Bank) -> dict[str, int]:
     """The page (1-based) each question is on."""
-    pages = _PAGES.get(bank.content_hash)
-    if pages is None:
-        pages = _PAGES[bank.content_hash] = {q.id: n for n, (_s, qs) in enumerate(bank.pages, 1) for q in qs}
-    return pages
+    return per_bank(_PAGES, bank, lambda b: {q.id: n for n, (_s, qs) in enumerate(b.pages, 1) for q in qs})
 
 
 def minutes(bank: Bank) -> int:
@@ -163,9 +154,6 @@ def resume(token: str):  # noqa: ANN201
 
 # -- the pages ----------------------------------------------------------------------------------
 
-_MARKUP: dict[tuple[str, int, str], str] = {}
-
-
 def question_markup(bank: Bank, number: int, lang: str, answers: dict[str, Any]) -> Markup:
     """Page `number`'s questions as HTML, with `answers` checked.
 
@@ -173,12 +161,12 @@ def question_markup(bank: Bank, number: int, lang: str, answers: dict[str, Any])
     reused; a taker's answers are then ticked by adding `checked` after each chosen input's
     `id="…" value="…"`, which is unique on the page (ids and values are slugs or integers, so
     no escaping is involved). A page showing errors is rendered in full instead."""
-    key = (bank.content_hash, number, lang)
-    html = _MARKUP.get(key)
+    rendered = per_bank(_MARKUP, bank, lambda _b: {})
+    html = rendered.get((number, lang))
     if html is None:
         _section, questions = bank.pages[number - 1]
-        html = _MARKUP[key] = render_template("take/_page_questions.html", bank=bank, questions=questions,
-                                              numbers=question_numbers(bank))
+        html = rendered[(number, lang)] = render_template(
+            "take/_page_questions.html", bank=bank, questions=questions, numbers=question_numbers(bank))
     for q in bank.pages[number - 1][1]:
         value = answers.get(q.id)
         if value is None:
