@@ -17,19 +17,19 @@ answer; the page then asks the taker to press the button again.
 """
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from flask import (Blueprint, Response, abort, current_app, g, redirect, render_template, request,
                    session, url_for)
 from flask_babel import format_date, gettext
 from flask_limiter.errors import RateLimitExceeded
-from markupsafe import Markup
+from flask_wtf.csrf import generate_csrf
 
 from quiz import banks, drafts, i18n
-from quiz.bank import Bank
+from quiz.bank import Bank, Question
 from quiz.extensions import csrf, limiter
 from quiz.forms import CsrfOnlyForm, clean_answers, missing_required, page_form, required_message
-from quiz.models import Draft
 from quiz.rules import per_bank
 
 bp = Blueprint("take", __name__)
@@ -45,7 +45,7 @@ DELETE_KEYS_KEPT = 20  # the session is a cookie: keep it well under 4 KB
 
 _NUMBERS: dict[str, dict[str, int]] = {}
 _PAGES: dict[str, dict[str, int]] = {}
-_MARKUP: dict[str, dict[tuple[int, str], str]] = {}
+_PAGE_HTML: dict[str, dict[tuple[int, str, bytes], str]] = {}
 
 
 def question_numbers(bank: Bank) -> dict[str, int]:
@@ -82,10 +82,11 @@ def _bank(bank_id: str) -> Bank:
     return bank
 
 
-def _draft(bank: Bank, token: str, *, for_update: bool = False, allow_expired: bool = False) -> Draft:
+def _draft(bank: Bank, token: str, *, for_update: bool = False, allow_expired: bool = False) -> Any:
     """The draft behind a quiz URL. Unknown: a friendly 404; expired: 410 with a way to start
-    again; already submitted: straight to its result."""
-    draft = drafts.load(token, for_update=for_update)
+    again; already submitted: straight to its result. Pages that only show it get a read-only
+    row (drafts.peek); `for_update` gives the locked ORM object a POST changes."""
+    draft = drafts.load(token, for_update=True) if for_update else drafts.peek(token)
     if draft is None or draft.bank_id != bank.id:
         abort(_page("take/gone.html", 404, bank=bank, expired=False))
     if draft.result_token:
@@ -130,7 +131,7 @@ def begin(bank_id: str):  # noqa: ANN201
 
 @bp.get("/resume/<token>")
 def resume(token: str):  # noqa: ANN201
-    draft = drafts.load(token)
+    draft = drafts.peek(token)
     bank = banks.get(draft.bank_id) if draft is not None else None
     if draft is None or bank is None:
         return _page("take/gone.html", 404, bank=bank, expired=False)
@@ -154,46 +155,58 @@ def resume(token: str):  # noqa: ANN201
 
 # -- the pages ----------------------------------------------------------------------------------
 
-def question_markup(bank: Bank, number: int, lang: str, answers: dict[str, Any]) -> Markup:
-    """Page `number`'s questions as HTML, with `answers` checked.
+# Page 1 of a quiz is the same for every taker but for three things: the draft token (in its
+# links), the CSRF token and which inputs are checked. So a page is rendered once per (bank,
+# page, language, query) with the two tokens as slots, and each GET fills them in and ticks the
+# taker's answers. Slots are random per process, so no bank text can contain them.
+TOKEN_SLOT = "t" + secrets.token_hex(12)
+CSRF_SLOT = "c" + secrets.token_hex(12)
+CACHED_QUERY_ARGS = frozenset({"lang", "return"})
 
-    The markup depends only on (bank content, page, language), so it is rendered once and
-    reused; a taker's answers are then ticked by adding `checked` after each chosen input's
-    `id="…" value="…"`, which is unique on the page (ids and values are slugs or integers, so
-    no escaping is involved). A page showing errors is rendered in full instead."""
-    rendered = per_bank(_MARKUP, bank, lambda _b: {})
-    html = rendered.get((number, lang))
-    if html is None:
-        _section, questions = bank.pages[number - 1]
-        html = rendered[(number, lang)] = render_template(
-            "take/_page_questions.html", bank=bank, questions=questions, numbers=question_numbers(bank))
-    for q in bank.pages[number - 1][1]:
+
+def tick(html: str, questions: tuple[Question, ...], answers: dict[str, Any]) -> str:
+    """`html` with `checked` added to each answered input. The text `id="a-<q>-<i>" value="<v>"`
+    occurs once on a page (ids and values are slugs or integers: nothing to escape)."""
+    for q in questions:
         value = answers.get(q.id)
         if value is None:
             continue
         if q.type == "scale":
-            chosen = [value - q.scale.min] if isinstance(value, int) else []
-            values = [value]
+            picked = [(value - q.scale.min, value)] if isinstance(value, int) and value in q.scale.values else []
         else:
-            values = value if isinstance(value, list) else [value]
-            chosen = [q.option_ids.index(v) for v in values if v in q.option_ids]
-            values = [q.option_ids[i] for i in chosen]
-        for index, v in zip(chosen, values):
+            wanted = value if isinstance(value, list) else [value]
+            picked = [(i, o) for i, o in enumerate(q.option_ids) if o in wanted]
+        for index, v in picked:
             needle = f'id="a-{q.id}-{index}" value="{v}"'
             html = html.replace(needle, needle + " checked", 1)
-    return Markup(html)
+    return html
 
 
-def _render_page(bank: Bank, draft: Draft, number: int, *, answers: dict[str, Any],
+def _cached_page(bank: Bank, draft: Any, number: int, returning: bool) -> str:
+    """Page `number` for `draft`, from the per-bank page cache (see TOKEN_SLOT)."""
+    _section, questions = bank.pages[number - 1]
+    answers = draft.answers or {}
+    if not set(request.args) <= CACHED_QUERY_ARGS:  # odd query strings: render, don't cache
+        return _render_page(bank, draft, number, answers=answers, returning=returning)
+    store = per_bank(_PAGE_HTML, bank, lambda _b: {})
+    key = (number, _lang(), request.query_string)
+    csrf_value = generate_csrf()  # the same value csrf_token() gives the template below
+    template = store.get(key)
+    if template is None:
+        html = _render_page(bank, draft, number, answers={}, returning=returning)
+        template = store[key] = html.replace(draft.token, TOKEN_SLOT).replace(csrf_value, CSRF_SLOT)
+    html = template.replace(TOKEN_SLOT, draft.token).replace(CSRF_SLOT, csrf_value)
+    return tick(html, questions, answers)
+
+
+def _render_page(bank: Bank, draft: Any, number: int, *, answers: dict[str, Any],
                  errors: dict[str, str] | None = None, notice: str | None = None,
                  returning: bool = False) -> str:
     section, questions = bank.pages[number - 1]
-    lang = _lang()
     return render_template(
         "take/page.html", bank=bank, draft=draft, number=number, total=len(bank.pages),
         section=section, questions=questions, numbers=question_numbers(bank), answers=answers,
-        errors=errors or {}, notice=notice, returning=returning,
-        questions_html=None if errors else question_markup(bank, number, lang, answers))
+        errors=errors or {}, notice=notice, returning=returning)
 
 
 @bp.get("/quiz/<bank_id>/<token>/<int:number>")
@@ -203,8 +216,7 @@ def page(bank_id: str, token: str, number: int):  # noqa: ANN201
     number = _number(bank, number)
     drafts.remember(draft)
     # No form object on a GET: WTForms only parses posts; the page is written from the bank.
-    return _render_page(bank, draft, number, answers=draft.answers or {},
-                        returning=request.args.get("return") == "review")
+    return _cached_page(bank, draft, number, returning=request.args.get("return") == "review")
 
 
 ACTIONS = ("next", "back", "save")
@@ -280,7 +292,7 @@ def saved(bank_id: str, token: str):  # noqa: ANN201
 
 # -- review and submit -------------------------------------------------------------------------
 
-def _render_review(bank: Bank, draft: Draft, *, errors: dict[str, str] | None = None,
+def _render_review(bank: Bank, draft: Any, *, errors: dict[str, str] | None = None,
                    notice: str | None = None, status: int = 200) -> Response:
     answers = clean_answers(bank, draft.answers)
     return _page("take/review.html", status, bank=bank, draft=draft, answers=answers,
@@ -306,7 +318,7 @@ def _too_many_submissions(_limit: Any) -> Response | None:
     draft already submitted still goes to its result. This must return, never raise: Flask-Limiter
     takes an exception here for a storage failure and falls back to an empty in-memory count."""
     bank = banks.get((request.view_args or {}).get("bank_id", ""))
-    draft = drafts.load((request.view_args or {}).get("token", ""))
+    draft = drafts.peek((request.view_args or {}).get("token", ""))
     if bank is None or draft is None or draft.bank_id != bank.id:
         return None  # the generic 429 page
     if draft.result_token:
