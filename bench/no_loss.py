@@ -27,6 +27,7 @@ import tempfile
 import threading
 import time
 import uuid
+from contextlib import closing
 from dataclasses import dataclass, field
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -110,7 +111,7 @@ def stored(store, submission_ids: list[str]) -> dict[str, str]:  # noqa: ANN001
                 found.update(conn.execute("SELECT submission_id, token FROM result WHERE submission_id = ANY(%s)",
                                           (chunk,)).fetchall())
     else:
-        with store._connect() as conn:  # noqa: SLF001
+        with closing(store._connect()) as conn:  # noqa: SLF001
             for i in range(0, len(submission_ids), 500):
                 chunk = submission_ids[i:i + 500]
                 marks = ",".join("?" * len(chunk))

@@ -114,6 +114,22 @@ class Server:
                         "uss": fields.get("Private_Clean", 0) + fields.get("Private_Dirty", 0)})
         return out
 
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the master and its workers (living and reaped)."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in [self.pid, *self.worker_pids()]:
+            try:
+                with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            # utime, stime, and for the master cutime, cstime: workers it has already reaped
+            total += int(fields[11]) + int(fields[12])
+            if pid == self.pid:
+                total += int(fields[13]) + int(fields[14])
+        return total / ticks
+
     def kill(self, sig: int = signal.SIGKILL) -> None:
         """Signal the whole instance (master and workers) at once, as a crash would."""
         if self.process and self.process.poll() is None:
