@@ -208,9 +208,19 @@ def _copies(seeds: list[tuple], count: int):  # noqa: ANN202
 class SqliteStore:
     label = "SQLite"
 
-    def __init__(self, workdir: str):
-        self.path = os.path.join(workdir, "bench.sqlite3")
+    def __init__(self, workdir: str, name: str = "bench"):
+        self.path = os.path.join(workdir, f"{name}.sqlite3")
         self.url = f"sqlite:///{self.path}"
+
+    def copy_results_from(self, other: SqliteStore) -> None:
+        """The other store's bank snapshots and results (a migrated, empty store)."""
+        with closing(self._connect()) as conn:
+            conn.execute("ATTACH DATABASE ? AS other", (other.path,))
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("INSERT INTO bank_snapshot SELECT * FROM other.bank_snapshot")
+            conn.execute("INSERT INTO result SELECT * FROM other.result")
+            conn.execute("COMMIT")
+            conn.execute("DETACH DATABASE other")
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
@@ -270,6 +280,13 @@ class PostgresStore:
         sep = "&" if "?" in base_url else "?"
         self.url = f"{base_url}{sep}options=-csearch_path%3D{self.schema}"
 
+    def copy_results_from(self, other: PostgresStore) -> None:
+        """The other store's bank snapshots and results (a migrated, empty store)."""
+        with self._connect() as conn, conn.transaction():
+            conn.execute(f'INSERT INTO bank_snapshot SELECT * FROM "{other.schema}".bank_snapshot')
+            conn.execute(f'INSERT INTO result SELECT * FROM "{other.schema}".result')
+            conn.execute("SELECT setval(pg_get_serial_sequence('result', 'id'), (SELECT max(id) FROM result))")
+
     def _connect(self):  # noqa: ANN202
         import psycopg
         return psycopg.connect(self.plain, autocommit=True, options=f"-csearch_path={self.schema}")
@@ -324,6 +341,15 @@ class PostgresStore:
             conn.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
 
 
+def postgres_problem() -> str | None:
+    try:
+        import psycopg
+        with psycopg.connect(POSTGRES_URL.replace("+psycopg", ""), connect_timeout=3):
+            return None
+    except Exception as exc:  # noqa: BLE001
+        return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
 def migrate(url: str, banks: str) -> None:
     env = dict(os.environ, DATABASE_URL=url, QUIZ_BANKS=banks, SECRET_KEY="bench")
     subprocess.run([sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"], cwd=ROOT, env=env,
@@ -340,58 +366,94 @@ class Row:
     note: str = ""
 
 
-def bench_store(store, wrk: Wrk, args, banks: str, bank_id: str, env_extra: dict) -> tuple[list[Row], dict]:  # noqa: ANN001
-    """The project on one database. The server is stopped for each bulk load and started again,
-    so both results-page runs begin with empty page caches."""
+def bench_store(make_store, wrk: Wrk, args, banks: str, bank_id: str, env_extra: dict) -> tuple[list[Row], dict]:  # noqa: ANN001
+    """The project on one kind of database.
+
+    Two databases of that kind: one with about `--small` results, one with `--large`. Their two
+    servers run side by side and the results-page runs alternate between them (small, large,
+    small, large), so a change in the machine's load over the minutes hits both alike. Bulk loads
+    happen with no server running; every server starts with empty page caches.
+    """
     rows: list[Row] = []
-    migrate(store.url, banks)
-    env = {"DATABASE_URL": store.url, "QUIZ_BANKS": banks, "SECRET_KEY": "bench-secret", "QUIZ_ENV": "production",
-           "QUIZ_RATE_LIMIT": "100000000/minute", "ACCESS_LOG": "", **env_extra}
+    store = make_store("small")
+    stores = [store]
+    try:
+        migrate(store.url, banks)
+        env = {"QUIZ_BANKS": banks, "SECRET_KEY": "bench-secret", "QUIZ_ENV": "production",
+               "QUIZ_RATE_LIMIT": "100000000/minute", "ACCESS_LOG": "", **env_extra}
 
-    def server() -> Server:
-        return Server(f"quiz on {store.label}", env=env, workers=args.workers, log_path=args.server_log)
-    memory: dict = {"workers": []}
+        def server(on) -> Server:  # noqa: ANN001
+            return Server(f"quiz on {on.label}", env={**env, "DATABASE_URL": on.url}, workers=args.workers,
+                          log_path=args.server_log)
+        memory: dict = {"workers": []}
 
-    with server() as s:
-        base = f"http://127.0.0.1:{s.port}"
-        try:
-            page, cookie = start_draft(s.port, bank_id)
-            rows.append(Row("quiz page", store.label, wrk.run(base + page, headers={"Cookie": cookie}, server=s),
-                            "page 1 of a draft, with the taker's session cookie"))
-        except (RuntimeError, KeyError) as exc:
-            rows.append(Row("quiz page", store.label, None, f"not measured: {exc}"))
-        bodies = [json.dumps({"bank": bank_id, "answers": a}) for a in answer_sets(s.port, bank_id, 50)]
-        for body in bodies:  # real submissions: the rows the bulk loads copy
-            status, _, text = request(s.port, "POST", "/api/results", body.encode())
-            if status != 201:
-                raise RuntimeError(f"POST /api/results answered {status}: {text[:300]!r}")
+        with server(store) as s:
+            base = f"http://127.0.0.1:{s.port}"
+            try:
+                page, cookie = start_draft(s.port, bank_id)
+                rows.append(Row("quiz page", store.label, wrk.run(base + page, headers={"Cookie": cookie}, server=s),
+                                "page 1 of a draft, with the taker's session cookie"))
+            except (RuntimeError, KeyError) as exc:
+                rows.append(Row("quiz page", store.label, None, f"not measured: {exc}"))
+            bodies = [json.dumps({"bank": bank_id, "answers": a}) for a in answer_sets(s.port, bank_id, 50)]
+            for body in bodies:  # real submissions: the rows the bulk loads copy
+                status, _, text = request(s.port, "POST", "/api/results", body.encode())
+                if status != 201:
+                    raise RuntimeError(f"POST /api/results answered {status}: {text[:300]!r}")
 
-    store.fill(args.small)
-    tokens = store.sample_tokens(1000)
-    results = wrk.lua(f"results-{store.label}.lua", random_path_script([f"/r/{t}" for t in tokens]))
-    post = wrk.lua(f"post-{store.label}.lua", post_script(bodies))
-    with server() as s:
-        base = f"http://127.0.0.1:{s.port}"
-        small = wrk.run(base + "/", results, server=s)
-        rows.append(Row("results page", store.label, small,
-                        f"{store.count():,} stored; {len(tokens)} different results at random"))
-        rows.append(Row("results page, one result", store.label, wrk.run(f"{base}/r/{tokens[0]}", server=s),
-                        "the same shared link over and over: the page cache's best case"))
-        rows.append(Row("POST /api/results", store.label, wrk.run(base + "/api/results", post, server=s),
-                        f"{len(bodies)} different valid answer sets; 201 expected"))
-        memory["workers"] = s.memory_mb()
+        large_store = None
+        loaded = 0.0
+        if args.large:
+            large_store = make_store("large")
+            stores.append(large_store)
+            migrate(large_store.url, banks)
+            large_store.copy_results_from(store)
+            loaded = large_store.fill(args.large)
+        store.fill(args.small)
 
-    if args.large:
-        loaded = store.fill(args.large)
         tokens = store.sample_tokens(1000)
-        results = wrk.lua(f"results-large-{store.label}.lua", random_path_script([f"/r/{t}" for t in tokens]))
-        with server() as s:
-            large = wrk.run(f"http://127.0.0.1:{s.port}/", results, server=s)
-        rows.append(Row("results page, large", store.label, large,
-                        f"{store.count():,} stored (bulk load {loaded:.0f} s); "
-                        f"{large.rps / small.rps:.2f}× the rps, {small.cpu_ms / large.cpu_ms:.2f}× the CPU "
-                        f"efficiency of the page at {args.small:,}"))
-    return rows, memory
+        results = wrk.lua(f"results-{store.label}.lua", random_path_script([f"/r/{t}" for t in tokens]))
+        post = wrk.lua(f"post-{store.label}.lua", post_script(bodies))
+        with server(store) as s:
+            base = f"http://127.0.0.1:{s.port}"
+            large_server = server(large_store).start() if large_store else None
+            try:
+                if large_server:
+                    large_tokens = large_store.sample_tokens(1000)
+                    large_results = wrk.lua(f"results-large-{store.label}.lua",
+                                             random_path_script([f"/r/{t}" for t in large_tokens]))
+                    large_base = f"http://127.0.0.1:{large_server.port}"
+                    runs = [(wrk.run(base + "/", results, server=s),
+                             wrk.run(large_base + "/", large_results, server=large_server)) for _ in range(2)]
+                    small, large = mean_measure([r[0] for r in runs]), mean_measure([r[1] for r in runs])
+                else:
+                    small, large = wrk.run(base + "/", results, server=s), None
+            finally:
+                if large_server:
+                    large_server.stop()
+            rows.append(Row("results page", store.label, small,
+                            f"{store.count():,} stored; {len(tokens)} different results at random"))
+            rows.append(Row("results page, one result", store.label, wrk.run(f"{base}/r/{tokens[0]}", server=s),
+                            "the same shared link over and over: the page cache's best case"))
+            rows.append(Row("POST /api/results", store.label, wrk.run(base + "/api/results", post, server=s),
+                            f"{len(bodies)} different valid answer sets; 201 expected"))
+            memory["workers"] = s.memory_mb()
+        if large:
+            rows.append(Row("results page, large", store.label, large,
+                            f"{large_store.count():,} stored (bulk load {loaded:.0f} s); "
+                            f"{large.rps / small.rps:.2f}× the rps, {small.cpu_ms / large.cpu_ms:.2f}× the CPU "
+                            f"efficiency of the page at {args.small:,} (runs alternated, two each)"))
+        return rows, memory
+    finally:
+        for each in stores:
+            each.drop()
+
+
+def mean_measure(runs: list[Measure]) -> Measure:
+    n = len(runs)
+    cpu = [r.cpu_ms for r in runs if r.cpu_ms is not None]
+    return Measure(sum(r.rps for r in runs) / n, sum(r.p50_ms for r in runs) / n, max(r.p99_ms for r in runs),
+                   sum(r.requests for r in runs), sum(r.errors for r in runs), sum(cpu) / len(cpu) if cpu else None)
 
 
 def main() -> int:
@@ -429,31 +491,29 @@ def main() -> int:
         memory["bare Flask"] = {"workers": bare.memory_mb()}
     print(f"  bare Flask: {first.rps:,.0f} rps", flush=True)
 
-    stores = [SqliteStore(workdir)]
+    factories = [("SQLite", lambda name: SqliteStore(workdir, name), {})]
     if not args.no_postgres:
-        try:
-            stores.append(PostgresStore(POSTGRES_URL))
-        except Exception as exc:  # noqa: BLE001
-            rows.append(Row("(all)", "PostgreSQL", None, f"not measured: {str(exc).splitlines()[0]}"))
-    env_extra_pg = {}
+        problem = postgres_problem()
+        if problem:
+            rows.append(Row("(all)", "PostgreSQL", None, f"not measured: {problem}"))
+        else:
+            extra = {}
+            try:
+                import redis
+                redis.Redis(socket_connect_timeout=1).ping()
+                extra = {"REDIS_URL": "redis://127.0.0.1:6379/14"}  # as several instances would run
+            except Exception:  # noqa: BLE001
+                pass
+            factories.append(("PostgreSQL", lambda name: PostgresStore(POSTGRES_URL), extra))
     try:
-        import redis
-        redis.Redis(socket_connect_timeout=1).ping()
-        env_extra_pg = {"REDIS_URL": "redis://127.0.0.1:6379/14"}
-    except Exception:  # noqa: BLE001
-        pass
-    try:
-        for store in stores:
-            extra = env_extra_pg if isinstance(store, PostgresStore) else {}
-            got, mem = bench_store(store, wrk, args, banks, bank_id, extra)
+        for label, factory, extra in factories:
+            got, mem = bench_store(factory, wrk, args, banks, bank_id, extra)
             rows.extend(got)
-            memory[f"quiz on {store.label}"] = mem
+            memory[f"quiz on {label}"] = mem
             for r in got:
                 if r.m:
                     print(f"  {r.what} on {r.db}: {r.m.rps:,.0f} rps", flush=True)
     finally:
-        for store in stores:
-            store.drop()
         shutil.rmtree(workdir, ignore_errors=True)
 
     with Server("bare Flask", env=bare_env, app="bench.hello:app", workers=args.workers) as bare:
