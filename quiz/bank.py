@@ -138,6 +138,8 @@ class Contradiction(Model):
 class Path(Model):
     id: Slug
     title: Text
+    # A name short enough to combine: "Engineer–ops hybrid", a bar label on a phone, the share card.
+    short_title: Text | None = None
     summary: Text
     advice: Text
     next_steps: tuple[Text, ...] = ()
@@ -506,7 +508,7 @@ class _MeaningChecker:
         return self.problems
 
     # -- texts --------------------------------------------------------------------------------
-    _TEXT_KEYS = {"title", "summary", "advice", "description", "intro", "text", "help", "message"}
+    _TEXT_KEYS = {"title", "short_title", "summary", "advice", "description", "intro", "text", "help", "message"}
 
     def check_texts(self, node: Any, path: tuple[Any, ...]) -> None:
         """Every localised text has each declared language, and no other."""
