@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -53,9 +54,45 @@ def init_app(app: Flask) -> None:
             return json_error(status, code, exc.description or exc.name)
         return render_template("errors/error.html", status=status, error=exc), status
 
+    @app.errorhandler(RecursionError)
+    def too_deep(exc: RecursionError):  # noqa: ANN202
+        # json.loads recurses: a body nested a thousand levels deep is bad input, not our bug.
+        if wants_json():
+            return json_error(400, "bad_request", "the request body is nested too deeply")
+        return render_template("errors/error.html", status=400, error=None), 400
+
+    @app.errorhandler(sa_exc.OperationalError)
+    @app.errorhandler(sa_exc.InterfaceError)
+    @app.errorhandler(sa_exc.ProgrammingError)
+    def database_unavailable(exc: Exception):  # noqa: ANN202
+        # The database is down, restarting, or not migrated yet: a temporary condition a client
+        # may retry, not an error in the request. Nothing the user gave is stored half-way: the
+        # transaction is rolled back.
+        from quiz.extensions import db
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001
+            pass
+        app.logger.error("database unavailable on %s %s: %s", request.method, request.path,
+                         str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        if isinstance(exc, sa_exc.ProgrammingError) and not _missing_schema(exc):
+            return unexpected(exc)
+        if wants_json():
+            response = json_error(503, "database_unavailable",
+                                  "the database is unavailable; nothing was stored, please retry shortly")
+        else:
+            response = app.make_response((render_template("errors/error.html", status=503, error=None), 503))
+        response.headers["Retry-After"] = "5"
+        return response
+
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):  # noqa: ANN202
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         if wants_json():
             return json_error(500, "internal", "an unexpected error happened; it has been logged")
         return render_template("errors/error.html", status=500, error=None), 500
+
+
+def _missing_schema(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "does not exist" in text or "no such table" in text or "undefinedtable" in text

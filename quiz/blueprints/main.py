@@ -16,11 +16,53 @@ def index():  # noqa: ANN201
     return render_template("main/index.html", banks=list(registry))
 
 
+def _migration_head() -> str | None:
+    """The newest migration revision in this checkout, read once per process."""
+    from flask import current_app
+    cached = current_app.extensions.get("quiz_migration_head", False)
+    if cached is not False:
+        return cached
+    head = None
+    try:
+        from alembic.script import ScriptDirectory
+        from flask_migrate import Config  # noqa: F401  (Flask-Migrate's alembic config)
+        migrate_ext = current_app.extensions["migrate"]
+        config = migrate_ext.migrate.get_config(migrate_ext.directory)
+        head = ScriptDirectory.from_config(config).get_current_head()
+    except Exception:  # noqa: BLE001  no migrations folder: nothing to compare against
+        head = None
+    current_app.extensions["quiz_migration_head"] = head
+    return head
+
+
 @bp.get("/healthz")
 def healthz():  # noqa: ANN201
+    """200 while the database answers AND carries the schema this code expects: an instance
+    started before `db upgrade` ran would answer every submission with an error, so a load
+    balancer must not send it traffic."""
+    head = _migration_head()
     try:
         db.session.execute(sa.text("SELECT 1"))
+        if head is not None:
+            current = db.session.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+            if current != head:
+                db.session.rollback()
+                return _unhealthy("schema_out_of_date",
+                                  f"the database schema is at {current or 'nothing'}, this code needs {head}: "
+                                  "run `flask --app app db upgrade`")
+        db.session.rollback()  # end the read transaction at once
     except Exception as exc:  # noqa: BLE001  any failure to answer means unhealthy
         db.session.rollback()
-        return jsonify({"status": "unavailable", "error": type(exc).__name__}), 503
+        message = str(exc.__cause__ or exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+        if "alembic_version" in message:
+            return _unhealthy("schema_missing", "the database has no schema: run `flask --app app db upgrade`")
+        return _unhealthy("database_unavailable", "the database does not answer")
     return jsonify({"status": "ok"})
+
+
+def _unhealthy(code: str, message: str):  # noqa: ANN202
+    response = jsonify({"status": "unavailable", "error": {"code": code, "message": message}})
+    response.status_code = 503
+    response.headers["Retry-After"] = "5"
+    response.headers["Cache-Control"] = "no-store"
+    return response
