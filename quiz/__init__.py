@@ -17,7 +17,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                 template_folder=os.path.join(root, "templates"),
                 static_folder=os.path.join(root, "quiz", "static"))
     os.makedirs(app.instance_path, exist_ok=True)
-    app.config.update(config_module.from_environment(app.instance_path))
+    import click
+    for_command = click.get_current_context(silent=True) is not None
+    app.config.update(config_module.from_environment(app.instance_path, for_command=for_command))
     if config:
         app.config.update(config)
     app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"

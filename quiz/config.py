@@ -60,13 +60,18 @@ class ConfigError(RuntimeError):
     pass
 
 
-def from_environment(instance_path: str, environ: dict[str, str] | None = None) -> dict[str, Any]:
+def from_environment(instance_path: str, environ: dict[str, str] | None = None, *,
+                     for_command: bool = False) -> dict[str, Any]:
+    """The configuration. `for_command`: the app is made for a CLI command (`quiz check`,
+    `db upgrade`), which signs nothing, so production's SECRET_KEY requirement does not apply."""
     env = os.environ if environ is None else environ
     quiz_env = env.get("QUIZ_ENV", "development")
     production = quiz_env == "production"
     secret = env.get("SECRET_KEY")
     if production and not secret:
-        raise ConfigError("QUIZ_ENV=production needs SECRET_KEY set (the same value on every host)")
+        if not for_command:
+            raise ConfigError("QUIZ_ENV=production needs SECRET_KEY set (the same value on every host)")
+        secret = secrets.token_hex(32)  # never written: nothing a command does outlives it
     banks = env.get("QUIZ_BANKS") or os.path.join(ROOT, "questions")
     db_url = env.get("DATABASE_URL") or "sqlite:///" + os.path.join(instance_path, "quiz.sqlite3")
     if db_url.startswith("postgres://"):  # Heroku-style URLs name no driver

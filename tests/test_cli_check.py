@@ -95,3 +95,25 @@ def test_the_schema_accepts_the_shipped_banks_and_rejects_unknown_keys():
     data["colour"] = "blue"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(data, schema)
+
+
+def test_commands_work_in_production_without_a_secret_key(tmp_path):
+    """`quiz check` and `db upgrade` sign nothing: they must not need SECRET_KEY, nor print a traceback."""
+    import subprocess
+    env = dict(os.environ, QUIZ_ENV="production", QUIZ_BANKS=TINY_BANK,
+               DATABASE_URL=f"sqlite:///{tmp_path}/prod.sqlite3")
+    env.pop("SECRET_KEY", None)
+    r = subprocess.run([FLASK, "--app", "app", "quiz", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    r = subprocess.run([FLASK, "--app", "app", "db", "upgrade"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+
+
+def test_serving_in_production_without_a_secret_key_stops_with_one_clear_line(tmp_path):
+    import subprocess
+    env = dict(os.environ, QUIZ_ENV="production", QUIZ_BANKS=TINY_BANK,
+               DATABASE_URL=f"sqlite:///{tmp_path}/prod.sqlite3")
+    env.pop("SECRET_KEY", None)
+    r = subprocess.run([sys.executable, "-c", "import app"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1
+    assert "SECRET_KEY" in r.stderr and "Traceback" not in r.stderr
