@@ -319,12 +319,22 @@ def _describe(value: Any) -> str:
     return type(value).__name__
 
 
-def _where(path: tuple[Any, ...]) -> str:
+def _where(path: tuple[Any, ...], data: Any = None) -> str:
+    """A path as an author reads it: list items named by their id where they have one,
+    'questions[paper-depth].options[2]' rather than 'questions[7].options[2]'."""
     if not path:
         return "the bank"
     parts = []
+    cur = data
     for p in path:
-        parts.append(f"[{p}]" if isinstance(p, int) else ("." if parts else "") + str(p))
+        if isinstance(p, int):
+            item = cur[p] if isinstance(cur, list) and 0 <= p < len(cur) else None
+            ident = item.get("id") if isinstance(item, dict) else None
+            parts.append(f"[{ident}]" if isinstance(ident, str) and ident else f"[{p}]")
+            cur = item
+        else:
+            parts.append(("." if parts else "") + str(p))
+            cur = cur.get(p) if isinstance(cur, dict) else None
     return "'" + "".join(parts) + "'"
 
 
@@ -393,14 +403,14 @@ def _shape_problems(doc: yamldata.Document, exc: ValidationError, filename: str)
             line, col = doc.where_key(path)
             ident = ("extra", path)
             code, ctx = ErrorCode.SCHEMA_002, {
-                "key": key, "where": _where(path[:-1]),
+                "key": key, "where": _where(path[:-1], doc.data),
                 "suggestion": _did_you_mean(key, _allowed_keys(path[:-1]))}
         elif etype == "missing":
             key = loc[-1] if loc[-1] != "not_" else "not"
             parent = path[:-1] if path and path[-1] == loc[-1] else path
             line, col = doc.where(parent)
             ident = ("missing", parent, key)
-            code, ctx = ErrorCode.SCHEMA_003, {"key": key, "where": _where(parent)}
+            code, ctx = ErrorCode.SCHEMA_003, {"key": key, "where": _where(parent, doc.data)}
         else:
             value = err.get("input")
             line, col = doc.where(path)
@@ -412,14 +422,14 @@ def _shape_problems(doc: yamldata.Document, exc: ValidationError, filename: str)
                 hint = ""
                 if expected == "a string" and isinstance(value, (int, float)) and not isinstance(value, bool):
                     hint = f" (quote it: '{value}')"
-                code, ctx = ErrorCode.SCHEMA_004, {"where": _where(path), "expected": expected + hint,
+                code, ctx = ErrorCode.SCHEMA_004, {"where": _where(path, doc.data), "expected": expected + hint,
                                                    "found": _describe(value)}
             else:
                 msg = err["msg"]
                 if etype == "string_pattern_mismatch" and "pattern" in (err.get("ctx") or {}):
                     msg = ("must be a lowercase id: letters a-z, digits, '-' or '_'"
                            if err["ctx"]["pattern"] == SLUG else "must be a language code such as 'en' or 'ko'")
-                code, ctx = ErrorCode.SCHEMA_005, {"where": _where(path), "problem": msg[0].lower() + msg[1:]}
+                code, ctx = ErrorCode.SCHEMA_005, {"where": _where(path, doc.data), "problem": msg[0].lower() + msg[1:]}
         if ident in seen:  # unions report one problem per member; the author needs one
             continue
         seen.add(ident)

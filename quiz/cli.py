@@ -23,7 +23,9 @@ def _display(path: str) -> str:
 @quiz_cli.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(dir_okay=True, file_okay=True, path_type=str))
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line.")
-def check_command(paths: tuple[str, ...], quiet: bool) -> None:
+@click.option("--show-source", "-s", is_flag=True,
+              help="Under each problem, print its line of the file with a caret under the column.")
+def check_command(paths: tuple[str, ...], quiet: bool, show_source: bool) -> None:
     """Validate banks (default: every bank in QUIZ_BANKS).
 
     Prints every problem, one a line, as PATH:LINE:COL: error[CODE]: message, then a summary.
@@ -53,12 +55,30 @@ def check_command(paths: tuple[str, ...], quiet: bool) -> None:
                 warnings += 1
             if not quiet:
                 click.echo(p.render())
+                if show_source:
+                    click.echo(source_excerpt(path, p.line, p.col))
     summary = (f"{len(files)} bank{'s' if len(files) != 1 else ''} checked: "
                f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}")
     if not files:
         summary = "no bank files found"
     click.echo(summary)
     sys.exit(1 if errors or not files else 0)
+
+
+def source_excerpt(path: str, line: int, col: int) -> str:
+    """'  12 | the line' and a caret under the column, as compilers print them."""
+    from quiz.yamldata import MAX_BYTES
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)
+    except OSError:
+        return ""
+    lines = raw.decode("utf-8", "replace").splitlines()
+    if not 0 < line <= len(lines):
+        return ""
+    text = lines[line - 1].replace("\t", " ")
+    gutter = f"{line:>5} | "
+    return f"{gutter}{text}\n{' ' * (len(gutter) - 2)}| {' ' * max(col - 1, 0)}^"
 
 
 @quiz_cli.command("schema")

@@ -211,13 +211,13 @@ def _build(text: str, filename: str, doc: Document) -> None:
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 stack.pop()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        pos = _pos(mark) if mark is not None else (1, 1)
         what = (exc.problem or exc.context or "invalid YAML").strip()
         if "nesting depth" in what:  # libyaml's own cap (1,000) met before ours
-            problem(ErrorCode.YAML_005, pos, limit=MAX_DEPTH)
+            mark = exc.problem_mark or exc.context_mark
+            problem(ErrorCode.YAML_005, _pos(mark) if mark is not None else (1, 1), limit=MAX_DEPTH)
         else:
-            problem(ErrorCode.YAML_001, pos, problem=what)
+            pos, explained = explain_syntax_error(exc, text)
+            problem(ErrorCode.YAML_001, pos, problem=explained)
         doc.data = None
     except yaml.YAMLError as exc:  # reader errors (control characters) carry no problem_mark
         problem(ErrorCode.YAML_001, (getattr(exc, "line", 0) + 1 if hasattr(exc, "line") else 1, 1), problem=str(exc).splitlines()[0])
@@ -225,6 +225,34 @@ def _build(text: str, filename: str, doc: Document) -> None:
     except RecursionError:  # belt and braces: the C parser never recurses, the pure one might
         problem(ErrorCode.YAML_005, (1, 1), limit=MAX_DEPTH)
         doc.data = None
+
+
+def explain_syntax_error(exc: yaml.MarkedYAMLError, text: str) -> tuple[tuple[int, int], str]:
+    """The parser's words, turned into what an author needs: where the mistake really is and
+    how to fix it. libyaml reports where it gave up, which for an unclosed quote is the end of
+    the file; the quote itself is where the author must look."""
+    problem_text = (exc.problem or "").strip()
+    context = (exc.context or "").strip()
+    pmark, cmark = exc.problem_mark, exc.context_mark
+    pos = _pos(pmark) if pmark is not None else (_pos(cmark) if cmark is not None else (1, 1))
+    char = text[pmark.index] if pmark is not None and 0 <= pmark.index < len(text) else ""
+    if char == "\t" or "tab character" in problem_text:
+        return pos, "a tab character; YAML indents with spaces only (replace tabs with spaces)"
+    if "mapping values are not allowed" in problem_text:
+        return pos, ("a ': ' inside an unquoted value; put the whole text in quotes, "
+                     'e.g. title: "Step one: know yourself"')
+    if "quoted scalar" in context and cmark is not None:
+        return _pos(cmark), "this quote is never closed; add the closing quote at the end of the text"
+    if "flow mapping" in context or "flow sequence" in context:
+        opener = "{" if "mapping" in context else "["
+        where = f" opened on line {cmark.line + 1}" if cmark is not None else ""
+        return pos, f"the '{opener}'{where} is not closed, or a ',' is missing between its items"
+    if "expected key" in problem_text or "'-' indicator" in problem_text or "block end" in problem_text:
+        where = f" (the block starts on line {cmark.line + 1})" if cmark is not None else ""
+        return pos, f"this line's indentation does not match the lines above it{where}"
+    if "cannot start any token" in problem_text:
+        return pos, f"{problem_text}: the character {char!r} is not allowed here; quote the text"
+    return pos, problem_text or context or "invalid YAML"
 
 
 class _NoKey:

@@ -117,3 +117,28 @@ def test_serving_in_production_without_a_secret_key_stops_with_one_clear_line(tm
     r = subprocess.run([sys.executable, "-c", "import app"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert r.returncode == 1
     assert "SECRET_KEY" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_show_source_prints_the_line_and_a_caret(tmp_path):
+    text = open(TINY_BANK, encoding="utf-8").read().replace("weights: {engineer: 1, ops: 1}", "weights: {engineer: 1, opps: 1}")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text, encoding="utf-8")
+    r = run_flask("quiz", "check", "--show-source", str(bad))
+    lines = r.stdout.splitlines()
+    assert LINE.match(lines[0])
+    assert lines[1] == "   78 |     weights: {engineer: 1, opps: 1}"
+    assert lines[2].index("^") == lines[1].index("opps")
+
+
+def test_syntax_errors_say_how_to_fix_them(tmp_path):
+    cases = {
+        "tab.yaml": ("id: x\na:\n\tb: 1\n", 3, "tab"),
+        "colon.yaml": ("id: x\ntitle: Step one: know yourself\n", 2, "quotes"),
+        "quote.yaml": ('id: x\ntitle: "unclosed\nversion: 1\n', 2, "never closed"),
+    }
+    for name, (text, line, words) in cases.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        r = run_flask("quiz", "check", str(tmp_path / name))
+        m = LINE.match(r.stdout.splitlines()[0])
+        assert m and m["code"] == "YAML_001" and int(m["line"]) == line, r.stdout
+        assert words in r.stdout, r.stdout
