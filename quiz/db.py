@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 from datetime import datetime, timezone
 
@@ -183,6 +184,35 @@ def _opportunistic_purge(app: Flask) -> None:
 # app.extensions["migrate"], never by a server.
 
 MIGRATIONS = os.path.join(ROOT, "migrations")
+
+
+_REVISION = re.compile(r"^revision\s*(?::[^=]+)?=\s*['\"]([^'\"]+)['\"]", re.M)
+_DOWN_REVISION = re.compile(r"^down_revision\s*(?::[^=]+)?=\s*(.*)$", re.M)
+
+
+def migration_head(directory: str = MIGRATIONS) -> str | None:
+    """The newest revision in migrations/versions, read from the files without importing Alembic
+    (what /healthz compares with the database's alembic_version). None when there is none, or
+    when the history has several heads (tests/test_migrations.py keeps it one line)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    try:
+        names = os.listdir(os.path.join(directory, "versions"))
+    except OSError:
+        return None
+    for name in names:
+        if not name.endswith(".py"):
+            continue
+        with open(os.path.join(directory, "versions", name), encoding="utf-8") as fh:
+            text = fh.read()
+        found = _REVISION.search(text)
+        if found:
+            revisions.add(found.group(1))
+            down = _DOWN_REVISION.search(text)
+            if down:
+                parents.update(re.findall(r"['\"]([^'\"]+)['\"]", down.group(1)))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
 
 
 def _load_migrations(app: Flask):  # noqa: ANN202

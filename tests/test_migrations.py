@@ -118,3 +118,8 @@ def test_the_operators_upgrade_command_migrates_and_is_safe_to_run_twice(bare_ap
     assert "Running upgrade" not in again.stderr  # nothing left to do
     current = _flask(["db", "current"], database_url)
     assert revisions()[-1] in current.stdout
+
+
+def test_the_health_checks_idea_of_the_newest_migration_is_alembics():
+    from quiz.db import migration_head
+    assert migration_head() == ScriptDirectory(MIGRATIONS).get_current_head()
