@@ -120,6 +120,9 @@ def stored(store, submission_ids: list[str]) -> dict[str, str]:  # noqa: ANN001
     return found
 
 
+SUMMARY: list[str] = []  # one table row per scenario, for --write-docs
+
+
 def report(name: str, tally: Tally, sent_ids: list[str], in_db: dict[str, str], port: int) -> bool:
     acked = tally.acknowledged
     found = {sid for sid, token in acked.items() if in_db.get(sid) == token}
@@ -137,6 +140,9 @@ def report(name: str, tally: Tally, sent_ids: list[str], in_db: dict[str, str], 
     print(f"  stored, not acknowledged {unacked_stored:>6,}  (committed, then the answer was lost with the server)")
     ok = not missing and not http_missing
     print(f"  {'OK: acknowledged == found' if ok else f'LOST: {len(missing)} acknowledged results are missing'}")
+    failures = ", ".join(f"{n} {why}" for why, n in sorted(tally.errors.items())) or "none"
+    SUMMARY.append(f"| {name} | {tally.sent:,} | {len(acked):,} | {tally.failed:,} ({failures}) | {len(found):,} "
+                   f"| {unacked_stored:,} | {'✓' if ok else '✗ LOST'} |")
     return ok
 
 
@@ -195,6 +201,7 @@ def main() -> int:
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14"))
     parser.add_argument("--require-postgres", action="store_true", help="fail when PostgreSQL is missing")
     parser.add_argument("--only", choices=("postgres", "sqlite"))
+    parser.add_argument("--write-docs", action="store_true", help="put the counts into docs/performance.md")
     args = parser.parse_args()
     banks, bank_id = (SHIPPED_BANK, "know-yourself") if os.path.exists(SHIPPED_BANK) else (TINY_BANK, "tiny")
 
@@ -213,7 +220,33 @@ def main() -> int:
         ok &= scenario_postgres(args, bodies, banks, bank_id)
     if args.only in (None, "sqlite"):
         ok &= scenario_sqlite(args, bodies, banks, bank_id)
+    if args.write_docs and SUMMARY:
+        write_docs(args, SUMMARY)
     return 0 if ok else 1
+
+
+def write_docs(args, rows: list[str]) -> None:  # noqa: ANN001
+    from datetime import datetime, timezone
+
+    from bench.run import DOC
+    start, end = "<!-- no-loss:table -->", "<!-- /no-loss:table -->"
+    table = "\n".join([
+        f"Measured {datetime.now(timezone.utc):%Y-%m-%d}: {args.connections} connections, {args.seconds:.0f} s per "
+        f"scenario, {args.workers} workers per instance.",
+        "",
+        "| scenario | sent | acknowledged (201) | failed | found afterwards | stored, not acknowledged | |",
+        "|---|---:|---:|---|---:|---:|---|",
+        *rows,
+    ])
+    with open(DOC, encoding="utf-8") as fh:
+        text = fh.read()
+    if start not in text or end not in text:
+        print(f"no-loss: {DOC} has no {start} block; not written", file=sys.stderr)
+        return
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    with open(DOC, "w", encoding="utf-8") as fh:
+        fh.write(f"{head}{start}\n{table}\n{end}{tail}")
 
 
 if __name__ == "__main__":
