@@ -8,6 +8,7 @@ import re
 import threading
 from datetime import timedelta
 from html.parser import HTMLParser
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -225,11 +226,13 @@ def test_change_from_review_returns_to_review(client):
     tags = Tags(text(page))
     assert tags.one("input", name="_return")["value"] == "review"
     assert "Save and go back to your answers" in text(page)
-    # the language switch keeps the rest of the query string
-    assert tags.one("a", hreflang="ko")["href"] == f"{taker.url(1)}?return=review&lang=ko"
     r = taker.post(1, {"fundamentals": "1"}, _return="review")
     assert path_of(r.headers["Location"]) == taker.url("review")
     assert "1 / 5: Not at all" in text(taker.get("review"))
+    # switching language on the way keeps the way back to the review page
+    r = taker.post(1, {"fundamentals": "2"}, action="lang:ko", _return="review")
+    where = urlsplit(r.headers["Location"])
+    assert where.path == taker.url(1) and parse_qs(where.query) == {"return": ["review"], "lang": ["ko"]}
 
 
 # -- validation ---------------------------------------------------------------------------------
@@ -438,7 +441,7 @@ def test_a_korean_run_speaks_korean(app, client):
     assert "2단계 중 1단계" in page1 and "다음" in page1 and "이전" in page1  # UI from the catalogue
     assert "기본기 공부가 좋다." in page1 and "전혀" in page1 and "논문 읽기" in page1  # bank text
     r = taker.post(1, {"first-week": "read-papers"})
-    assert "1번 문항: 척도에서 하나를 골라 주세요." in text(r) and "확인이 필요해요" in text(r)
+    assert "1번 문항: 해당하는 정도를 하나 골라 주세요." in text(r) and "확인이 필요해요" in text(r)
     taker.post(1, PAGE1)
     taker.post(2, PAGE2)
     review = text(taker.get("review"))
@@ -451,6 +454,147 @@ def test_accept_language_chooses_korean_without_a_query(app):
     client = app.test_client()
     html = text(client.get("/quiz/tiny", headers={"Accept-Language": "ko-KR,ko;q=0.9,en;q=0.5"}))
     assert '<html lang="ko">' in html and "시작하기" in html
+
+
+# -- switching language in the middle of a page -----------------------------------------------
+
+def test_the_language_switch_on_a_quiz_page_is_a_button_of_its_form(client):
+    taker = Taker(client)
+    taker.start()
+    tags = Tags(text(taker.get(1)))
+    form = tags.one("form", id="answers")
+    assert form["action"] == taker.url(1)
+    switch = tags.one("button", value="lang:ko")
+    assert switch["form"] == "answers" and switch["name"] == "_action" and switch["lang"] == "ko"
+    assert not tags.find("a", hreflang="ko")  # no link that would leave the page unsaved
+    assert tags.one("span", lang="en")["aria-current"] == "true"
+    # The first submit button of the form in the document is what Enter in an answer presses:
+    # it must be Next, not the header's language button.
+    buttons = [a for t, a in tags.tags if t == "button" and a.get("form", "answers") == "answers"]
+    assert buttons[0]["value"] == "next" and "hidden" in buttons[0]
+    # pages without answers keep plain links
+    for path in ("/quiz/tiny", "/", f"/quiz/tiny/{taker.token}/saved"):
+        page = Tags(text(client.get(path)))
+        assert page.find("a", hreflang="ko")[0]["href"].endswith("lang=ko") and not page.find("button", value="lang:ko")
+
+
+def test_switching_language_mid_page_keeps_every_answer_on_it(app, client):
+    taker = Taker(client)
+    taker.start()
+    taker.post(1, PAGE1)
+    # page 2: one question answered, one still open, then 한국어 in the header
+    r = taker.post(2, {"tools": ["kubeflow", "fastapi"]}, action="lang:ko")
+    assert r.status_code == 303
+    assert path_of(r.headers["Location"]) == taker.url(2) + "?lang=ko"
+    assert draft_answers(app, taker.token) == {**{"fundamentals": 4, "first-week": "ship-feature"},
+                                               "tools": ["kubeflow", "fastapi"]}
+    page = client.get(path_of(r.headers["Location"]))
+    html = text(page)
+    assert '<html lang="ko">' in html and "2단계 중 2단계" in html
+    assert Tags(html).checked("tools") == ["kubeflow", "fastapi"]
+    assert "error-summary" not in html  # the open question is no error: the taker did not go on
+    # the choice sticks: the next page without ?lang= is Korean too, and so is the draft
+    assert '<html lang="ko">' in text(taker.get(1))
+    with client.session_transaction() as s:
+        assert s["lang"] == "ko"
+    from quiz.extensions import db
+    from quiz.models import Draft
+    with app.app_context():
+        assert db.session.get(Draft, taker.token).lang == "ko"
+    # and back to English, with an expired form token: the answers are still saved
+    r = taker.post(2, {"tools": ["pytorch"], "process-work": "2"}, action="lang:en", token="stale")
+    assert r.status_code == 303 and path_of(r.headers["Location"]) == taker.url(2) + "?lang=en"
+    assert draft_answers(app, taker.token)["tools"] == ["pytorch"]
+    assert draft_answers(app, taker.token)["process-work"] == 2
+
+
+def test_a_language_switch_never_drops_ticks_it_cannot_store(tmp_path):
+    bank = tmp_path / "limited.yaml"
+    with open(TINY_BANK, encoding="utf-8") as fh:
+        bank.write_text(fh.read().replace("    type: multi\n", "    type: multi\n    max_choices: 2\n"), encoding="utf-8")
+    app = make_app(tmp_path, banks=str(bank))
+    client = app.test_client()
+    taker = Taker(client)
+    taker.start()
+    r = taker.post(2, {"tools": ["kubeflow", "pytorch", "fastapi"], "process-work": "3"}, action="lang:ko")
+    assert r.status_code == 200  # not a redirect that would show the boxes unticked
+    html = text(r)
+    assert '<html lang="ko">' in html and "최대 2개까지 고를 수 있어요. 지금 3개를 골랐어요." in html
+    assert Tags(html).checked("tools") == ["kubeflow", "pytorch", "fastapi"]
+    assert draft_answers(app, taker.token) == {"process-work": 3}
+
+
+test_a_language_switch_never_drops_ticks_it_cannot_store = pytest.mark.db(
+    test_a_language_switch_never_drops_ticks_it_cannot_store)
+
+
+def test_the_language_switch_on_the_review_page_submits_nothing(app, client):
+    taker = _answered(client)
+    tags = Tags(text(taker.get("review")))
+    assert tags.one("form", id="review")["action"] == taker.url("review")
+    assert tags.one("button", value="lang:ko")["form"] == "review"
+    r = client.post(taker.url("review"), data={"_action": "lang:ko"})  # no CSRF token needed
+    assert r.status_code == 303 and path_of(r.headers["Location"]) == taker.url("review") + "?lang=ko"
+    assert stored_results(app) == []
+    assert "답변 확인하기" in text(client.get(path_of(r.headers["Location"])))
+    assert taker.submit().status_code == 303  # and the quiz still submits afterwards
+
+
+def test_korean_quiz_pages_speak_plainly(app, client):
+    """The interface's Korean, as a taker reads it: no "당신", no "세션", no talk called 강연, and
+    a career path is a 진로 (the tiny bank's own Korean holds none of these words)."""
+    from tests.test_page_weight import _pages
+    seen = 0
+    for name, html in _pages(client, "tiny", "ko"):
+        body = html.decode()
+        for word in ("당신", "세션", "강연", "경로"):
+            assert word not in body, f"{name}: {word}"
+        seen += 1
+    assert seen >= 5
+    taker = Taker(client, lang="ko")
+    taker.start()
+    saved = client.get(path_of(taker.post(1, {}, action="save").headers["Location"]))
+    r = taker.post(1, PAGE1, token="stale")
+    for html in (text(saved), text(r), text(client.get("/quiz/tiny/nope/1?lang=ko"))):
+        assert not any(word in html for word in ("당신", "세션", "강연", "경로"))
+    assert "다시 확인이 필요해요" in text(r)
+
+
+def test_a_multi_question_says_its_limit_once_in_each_language(tmp_path):
+    bank = tmp_path / "limited.yaml"
+    with open(TINY_BANK, encoding="utf-8") as fh:
+        bank.write_text(fh.read().replace("    type: multi\n", "    type: multi\n    max_choices: 2\n"), encoding="utf-8")
+    app = make_app(tmp_path, banks=str(bank))
+    client = app.test_client()
+    taker = Taker(client)
+    taker.start()
+    en = text(taker.get(2))
+    assert en.count("Choose up to 2.") == 1
+    assert Tags(en).one("fieldset", id="q-tools")["data-max"] == "2"  # quiz.js stops a 3rd pick
+    ko = text(client.get(taker.url(2) + "?lang=ko"))
+    assert ko.count("최대 2개까지 고르세요.") == 1
+
+
+test_a_multi_question_says_its_limit_once_in_each_language = pytest.mark.db(
+    test_a_multi_question_says_its_limit_once_in_each_language)
+
+
+# -- the site icon ------------------------------------------------------------------------------
+
+def test_every_page_has_a_same_origin_icon_and_favicon_ico_answers(client):
+    taker = _answered(client)
+    pages = {path: text(client.get(path)) for path in ("/", "/quiz/tiny", taker.url(1), taker.url("review"))}
+    result = path_of(taker.submit().headers["Location"])
+    pages.update({path: text(client.get(path)) for path in (result, "/no-such-page")})
+    for path, html in pages.items():
+        assert Tags(html).one("link", rel="icon")["href"] == "/static/favicon.svg", path
+    svg = client.get("/static/favicon.svg")
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
+    ico = client.get("/favicon.ico")
+    assert ico.status_code == 200 and ico.mimetype == "image/x-icon"
+    assert ico.data[:4] == b"\x00\x00\x01\x00"  # an ICO header
+    assert ico.cache_control.max_age >= 30 * 24 * 3600 and ico.cache_control.public
+    assert len(ico.data) < 4096
 
 
 # -- continue later -----------------------------------------------------------------------------
@@ -634,5 +778,8 @@ def test_over_the_rate_limit_the_review_page_keeps_the_answers(tmp_path):
     html = text(r)
     assert "please wait a minute" in html and "Ship a feature" in html and "<form" in html
     assert len(stored_results(app)) == 1
+    # the language buttons of that page still work: switching is no submission
+    r = second.client.post(second.url("review"), data={"_action": "lang:ko"})
+    assert r.status_code == 303 and path_of(r.headers["Location"]) == second.url("review") + "?lang=ko"
     assert draft_answers(app, second.token) == {"fundamentals": 4, "first-week": "ship-feature",
                                                 "tools": ["pytorch", "fastapi"], "process-work": 5}

@@ -21,7 +21,7 @@ import secrets
 from typing import Any
 
 from flask import (Blueprint, Response, abort, current_app, g, redirect, render_template, request,
-                   session, url_for)
+                   send_from_directory, session, url_for)
 from flask_babel import format_date, gettext
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import generate_csrf
@@ -67,6 +67,20 @@ def minutes(bank: Bank) -> int:
 def start_helpers() -> dict[str, Any]:
     # The home page shows a one-bank start page with the same partial as /quiz/<bank>.
     return {"quiz_minutes": minutes, "open_draft": drafts.remembered}
+
+
+# -- the site icon ------------------------------------------------------------------------------
+
+ICON_MAX_AGE = 365 * 24 * 3600  # a changed design shows late where the old one is cached: rare
+
+
+@bp.get("/favicon.ico")
+def favicon():  # noqa: ANN201
+    """Pages link /static/favicon.svg (templates/base.html); browsers still ask for /favicon.ico
+    where no page says otherwise (the PNG preview, JSON, old browsers). A 404 there is an error
+    in every console, so it gets the same icon as a 16 and 32 px .ico, cached for a year."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/x-icon",
+                               max_age=ICON_MAX_AGE)
 
 
 # -- lookups that end the request kindly --------------------------------------------------------
@@ -220,6 +234,25 @@ def page(bank_id: str, token: str, number: int):  # noqa: ANN201
 
 
 ACTIONS = ("next", "back", "save")
+LANG_ACTION = "lang:"  # the header's language buttons on pages with a form: `_action=lang:ko`
+
+
+def _language_asked() -> str | None:
+    """The language a header language button asks for, or None for any other button. The
+    choice is taken at once (the session and this request), so everything this request says
+    is in the new language."""
+    action = request.form.get("_action") or ""
+    code = action[len(LANG_ACTION):] if action.startswith(LANG_ACTION) else None
+    if code not in i18n.LANGUAGES:
+        return None
+    session["lang"] = g.lang = code
+    return code
+
+
+def _same_page(bank: Bank, draft: Any, number: int | str, lang: str, returning: bool = False) -> Response:
+    args: dict[str, Any] = {"return": "review"} if returning else {}
+    endpoint, kwargs = ("take.review", {}) if number == "review" else ("take.page", {"number": number})
+    return redirect(url_for(endpoint, bank_id=bank.id, token=draft.token, lang=lang, **kwargs, **args), 303)
 
 
 @bp.post("/quiz/<bank_id>/<token>/<int:number>")
@@ -229,6 +262,7 @@ def save_page(bank_id: str, token: str, number: int):  # noqa: ANN201
     # the answers they just gave. Saving renews it.
     draft = _draft(bank, token, for_update=True, allow_expired=True)
     number = _number(bank, number)
+    switching = _language_asked()
     lang = _lang()
     form = page_form(bank, number, formdata=request.form)
     form.validate()
@@ -245,6 +279,17 @@ def save_page(bank_id: str, token: str, number: int):  # noqa: ANN201
         field = form[q.id]
         if field.data is not None and not getattr(field, "invalid", False):
             shown[q.id] = list(field.data) if q.type == "multi" else field.data
+
+    if switching:
+        # The same page in the new language, answers saved. Questions still open are no error
+        # here (the taker has not asked to go on), and no CSRF check is needed: a GET with
+        # ?lang= does as much. Only ticks that could not be stored (too many boxes, a value
+        # that is no option) bring the page back with their message rather than lose them.
+        unstored = {qid: problem for qid, problem in form.question_errors().items()
+                    if form[qid].invalid or form[qid].data not in (None, [])}
+        if unstored:
+            return _render_page(bank, draft, number, answers=shown, errors=unstored, returning=returning)
+        return _same_page(bank, draft, number, switching, returning)
 
     if form.csrf_failed():
         button = {"next": gettext("Next"), "back": gettext("Back"),
@@ -342,9 +387,13 @@ def _created_a_result(_response: Response) -> bool:
 
 # Only a submission that stores a result counts against the limit, so a double click, or a page
 # re-shown for a missing answer, costs the taker nothing.
+def _is_language_button() -> bool:
+    return (request.form.get("_action") or "").startswith(LANG_ACTION)
+
+
 @bp.post("/quiz/<bank_id>/<token>/review")
 @limiter.limit(lambda: current_app.config["QUIZ_RATE_LIMIT"], on_breach=_too_many_submissions,
-               deduct_when=_created_a_result)
+               deduct_when=_created_a_result, exempt_when=_is_language_button)
 def submit(bank_id: str, token: str):  # noqa: ANN201
     from quiz import service
 
@@ -352,6 +401,10 @@ def submit(bank_id: str, token: str):  # noqa: ANN201
     # Locked for the rest of the transaction (PostgreSQL): a double click waits here, then finds
     # the draft submitted and follows the first click to the same result.
     draft = _draft(bank, token, for_update=True, allow_expired=True)
+    switching = _language_asked()
+    if switching:  # a header language button: the review page again, nothing submitted
+        drafts.save_answers(draft, {}, lang=switching)  # "continue later" resumes in it
+        return _same_page(bank, draft, "review", switching)
     if not CsrfOnlyForm().validate():
         notice = gettext("Your session had expired, but your answers are kept. "
                          "Please press “%(button)s” again.", button=gettext("Submit my answers"))

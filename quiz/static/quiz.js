@@ -1,10 +1,62 @@
 // Know Yourself: small progressive enhancements. Every page works without this file.
 (function () {
   "use strict";
+  var each = function (list, fn) { Array.prototype.forEach.call(list, fn); };
+
   // Bring the error summary (or a notice) to the keyboard and screen reader, for browsers that
   // ignore `autofocus` on a non-form element.
   var box = document.querySelector(".error-summary, .notice[autofocus]");
   if (box && document.activeElement !== box) { box.focus(); }
+
+  // A reload must not lose ticks not yet sent with Next: they are kept in sessionStorage (this
+  // tab only), keyed by the form's action, which names the draft and the page. On load they come
+  // back for the questions the server has no answer for; the server's answers win. The form's
+  // own submit sends them to the server, so the copy is dropped then.
+  var form = document.querySelector("form[data-keep]");
+  var store = null;
+  try { store = window.sessionStorage; } catch (e) { /* storage blocked: nothing is kept */ }
+  if (form && store) {
+    var key = "quiz-ticks:" + form.getAttribute("action");
+    var inputs = {};  // question id: its inputs
+    each(form.querySelectorAll("fieldset.question input"), function (input) {
+      (inputs[input.name] = inputs[input.name] || []).push(input);
+    });
+    var kept = null;
+    try { kept = JSON.parse(store.getItem(key) || "null"); } catch (e) { kept = null; }
+    if (kept && typeof kept === "object") {
+      Object.keys(kept).forEach(function (name) {
+        var group = inputs[name], values = kept[name];
+        if (!group || !Array.isArray(values)) { return; }
+        // `defaultChecked` is the `checked` attribute: the answer the server rendered.
+        if (group.some(function (input) { return input.defaultChecked; })) { return; }
+        group.forEach(function (input) { input.checked = values.indexOf(input.value) >= 0; });
+      });
+    }
+    form.addEventListener("change", function () {
+      var ticks = {};
+      Object.keys(inputs).forEach(function (name) {
+        ticks[name] = inputs[name].filter(function (i) { return i.checked; }).map(function (i) { return i.value; });
+      });
+      try { store.setItem(key, JSON.stringify(ticks)); } catch (e) { /* full or blocked */ }
+    });
+    form.addEventListener("submit", function () {
+      try { store.removeItem(key); } catch (e) { /* blocked */ }
+    });
+  }
+
+  // "Choose up to N": once N boxes are ticked the others are disabled until one is unticked,
+  // so a 4th pick cannot happen. The server still checks (the page works without this).
+  each(document.querySelectorAll("fieldset[data-max]"), function (fieldset) {
+    var max = parseInt(fieldset.getAttribute("data-max"), 10);
+    var boxes = fieldset.querySelectorAll("input[type=checkbox]");
+    var limit = function () {
+      var ticked = 0;
+      each(boxes, function (b) { ticked += b.checked ? 1 : 0; });
+      each(boxes, function (b) { b.disabled = !b.checked && ticked >= max; });
+    };
+    fieldset.addEventListener("change", limit);
+    limit();
+  });
 
   // One press of a submit button sends one form: a double tap on a slow phone must not post
   // twice (the server copes, but the taker should not see two loads). The button stays enabled

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.conftest import make_app
 from tests.test_page_weight import BUDGET
 
 pytestmark = pytest.mark.browser
@@ -19,7 +20,7 @@ UI = {
            "tool": "PyTorch", "other_option": "Fix the pipeline", "return": "Save and go back to your answers"},
     "ko": {"start": "시작하기", "next": "다음", "back": "이전", "review": "답변 확인하기",
            "submit": "답변 제출하기", "step": "2단계 중 1단계", "problem": "확인이 필요해요",
-           "scale_error": "척도에서 하나를 골라 주세요.", "save": "저장하고 나중에 이어 하기",
+           "scale_error": "해당하는 정도를 하나 골라 주세요.", "save": "저장하고 나중에 이어 하기",
            "saved": "답변을 저장했어요", "question": "기본기 공부가 좋다.", "option": "기능 출시",
            "tool": "PyTorch", "other_option": "파이프라인 수리", "return": "저장하고 답변 확인으로 돌아가기"},
 }
@@ -40,9 +41,19 @@ def focused(page) -> str:  # noqa: ANN001
     return page.evaluate("() => { const e = document.activeElement; return e ? (e.id || e.className || e.tagName) : '' }")
 
 
+def watch_for_trouble(page) -> list[str]:  # noqa: ANN001
+    """Console errors and failed responses (4xx/5xx) of `page`, as they happen. A page that asks
+    for a missing /favicon.ico shows up here."""
+    trouble: list[str] = []
+    page.on("console", lambda m: trouble.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    page.on("response", lambda r: trouble.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    return trouble
+
+
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_the_whole_quiz_in_a_browser(page, live_server, live_app, js_enabled, lang):
     ui = UI[lang]
+    trouble = watch_for_trouble(page)
     page.goto(live_server + "/")
     if lang == "ko":
         page.get_by_role("link", name="한국어").first.click()
@@ -99,6 +110,9 @@ def test_the_whole_quiz_in_a_browser(page, live_server, live_app, js_enabled, la
     assert result.answers == {"fundamentals": 4, "first-week": "fix-pipeline", "tools": ["pytorch"], "process-work": 5}
     assert result.lang == lang and page.url.endswith(result.token)
     assert same_origin(page.requests_seen, live_server) == []
+    # the tab shows our icon, and nothing asked for along the way was missing
+    assert any(u.endswith("/static/favicon.svg") for u in page.requests_seen)
+    assert trouble == []
 
 
 def test_a_double_click_on_submit_stores_one_result(new_page, live_server, live_app, js_enabled):
@@ -162,7 +176,7 @@ def test_a_browser_taking_a_shipped_quiz_stays_on_our_origin(new_page, serve, sh
         for fieldset in page.locator("fieldset.question").all():
             fieldset.locator("label").first.click()
         before = page.url
-        page.locator("button[value=next]").click()
+        page.locator("form#answers button[value=next]").click()
         page.wait_for_load_state()
         assert page.url != before, page.locator(".error-summary").inner_text()
     assert pages >= 2
@@ -170,3 +184,99 @@ def test_a_browser_taking_a_shipped_quiz_stays_on_our_origin(new_page, serve, sh
     assert "/r/" in urlsplit(page.url).path
     assert same_origin(page.requests_seen, base) == []
     assert any(u.endswith("/static/style.css") for u in page.requests_seen)
+
+
+# -- switching language, reloading, limits ------------------------------------------------------
+
+def test_switching_language_mid_page_keeps_the_answers(page, live_server, live_app, js_enabled):
+    trouble = watch_for_trouble(page)
+    page.goto(live_server + "/quiz/tiny?lang=en")
+    press(page, "Start")
+    page.locator("label[for=a-fundamentals-1]").click()
+    page.get_by_text("Read papers").click()
+    press(page, "한국어")  # the header's language switch, before Next
+    assert page.url.endswith("/1?lang=ko")
+    assert page.locator("html").get_attribute("lang") == "ko"
+    assert page.locator("#a-fundamentals-1").is_checked() and page.get_by_label("논문 읽기").is_checked()
+    assert page.locator(".error-summary").count() == 0
+    press(page, "다음")
+    assert page.url.endswith("/2")
+    page.get_by_text("Kubeflow").click()  # one of two questions answered
+    press(page, "English")
+    assert page.url.endswith("/2?lang=en") and page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_label("Kubeflow").is_checked()
+    assert page.locator(".error-summary").count() == 0  # the open question is no error yet
+    # Enter in an answer means Next, never the language button above the form
+    page.locator("#a-process-work-2").check()
+    page.locator("#a-process-work-2").press("Enter")
+    page.wait_for_url(re.compile(r"/review$"))
+    assert page.locator("html").get_attribute("lang") == "en"
+    press(page, "한국어")  # the review page: the same page in Korean, nothing submitted
+    assert page.url.endswith("/review?lang=ko")
+    assert page.get_by_role("heading", name="답변 확인하기").is_visible()
+    from tests.test_take import stored_results
+    assert stored_results(live_app) == []
+    assert trouble == []
+
+
+def test_a_reload_keeps_picks_not_yet_sent(new_page, live_server):
+    page = new_page(js=True)
+    page.goto(live_server + "/quiz/tiny")
+    press(page, "Start")
+    page.locator("label[for=a-fundamentals-1]").click()
+    page.get_by_text("Read papers").click()
+    page.reload()
+    assert page.locator("#a-fundamentals-1").is_checked() and page.get_by_label("Read papers").is_checked()
+    press(page, "Next")
+    page.get_by_text("Kubeflow").click()
+    page.get_by_text("FastAPI").click()
+    page.get_by_text("FastAPI").click()  # and unticked again
+    page.get_by_text("PyTorch").click()
+    page.reload()
+    assert page.get_by_label("Kubeflow").is_checked() and page.get_by_label("PyTorch").is_checked()
+    assert not page.get_by_label("FastAPI").is_checked()
+    # what the server has wins over a pick not yet sent; sent picks leave no copy behind
+    press(page, "Back")
+    assert page.url.endswith("/1") and page.locator("#a-fundamentals-1").is_checked()
+    page.locator("label[for=a-fundamentals-4]").click()
+    page.reload()
+    assert page.locator("#a-fundamentals-1").is_checked() and not page.locator("#a-fundamentals-4").is_checked()
+    assert page.evaluate("() => Object.keys(sessionStorage).filter(k => k.endsWith('/2'))") == []
+
+
+@pytest.fixture
+def limited_server(tmp_path, serve):  # noqa: ANN001, ANN201
+    """The tiny bank with its multi question limited to two picks, served."""
+    from tests.conftest import TINY_BANK
+    from tests.e2e.conftest import _dispose
+    bank = tmp_path / "limited.yaml"
+    with open(TINY_BANK, encoding="utf-8") as fh:
+        bank.write_text(fh.read().replace("    type: multi\n", "    type: multi\n    max_choices: 2\n"), encoding="utf-8")
+    app = make_app(tmp_path, banks=str(bank))
+    yield serve(app)
+    _dispose(app)
+
+
+def test_a_pick_past_the_limit(page, limited_server, js_enabled):
+    page.goto(limited_server + "/quiz/tiny?lang=ko")
+    press(page, "시작하기")
+    page.locator("label[for=a-fundamentals-1]").click()
+    page.get_by_text("논문 읽기").click()
+    press(page, "다음")
+    assert page.locator("#q-tools").get_by_text("최대 2개까지 고르세요.").count() == 1
+    page.get_by_text("Kubeflow").click()
+    page.get_by_text("PyTorch").click()
+    fastapi = page.get_by_label("FastAPI")
+    if js_enabled:  # the third box is off until one is unticked
+        assert fastapi.is_disabled()
+        page.get_by_text("PyTorch").click()
+        assert fastapi.is_enabled()
+        page.get_by_text("FastAPI").click()
+        assert page.get_by_label("PyTorch").is_disabled()
+        assert [page.get_by_label(n).is_checked() for n in ("Kubeflow", "PyTorch", "FastAPI")] == [True, False, True]
+    else:  # without scripts the server says so, with the ticks kept
+        page.get_by_text("FastAPI").click()
+        page.locator("label[for=a-process-work-2]").click()
+        press(page, "답변 확인하기")
+        assert "최대 2개까지 고를 수 있어요. 지금 3개를 골랐어요." in page.locator(".error-summary").inner_text()
+        assert all(page.get_by_label(n).is_checked() for n in ("Kubeflow", "PyTorch", "FastAPI"))
