@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from quiz.service import SUBMISSION_ID_MAX
+from quiz.service import SUBMISSION_ID_MAX, SUBMISSION_ID_MIN, SUBMISSION_ID_PATTERN
 
 
 def _error_response(description: str) -> dict[str, Any]:
@@ -22,21 +22,43 @@ def _json(schema_ref: str, description: str) -> dict[str, Any]:
 
 
 LANG_PARAM = {"name": "lang", "in": "query", "required": False,
-              "description": "language of the texts; defaults to Accept-Language, then the bank's first language",
+              "description": "language of the texts: one of the bank's `languages`; any other answers 400 "
+                             "`unsupported_language`, never a silent fallback. Without it: Accept-Language, "
+                             "then the bank's first language",
               "schema": {"type": "string", "examples": ["en", "ko"]}}
+BANKS_LANG_PARAM = {"name": "lang", "in": "query", "required": False,
+                    "description": "language of the titles: one that at least one bank has (a bank without it "
+                                   "answers in its first language); any other answers 400 `unsupported_language`",
+                    "schema": {"type": "string", "examples": ["en", "ko"]}}
 RESULT_LANG_PARAM = {"name": "lang", "in": "query", "required": False,
-                     "description": "language of the archetype title; defaults to the language the result "
-                                    "was submitted in",
+                     "description": "language of the archetype title: one of the result's bank's languages (any "
+                                    "other answers 400 `unsupported_language`); defaults to the language the "
+                                    "result was submitted in",
                      "schema": {"type": "string", "examples": ["en", "ko"]}}
 TOKEN_PARAM = {"name": "token", "in": "path", "required": True, "description": "the result's token",
                "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"}}
 RATE_LIMITED = _error_response("too many submissions from this address (QUIZ_RATE_LIMIT)")
+UNSUPPORTED_LANGUAGE = {
+    "description": "the asked language is not available; the message and `supported` list the ones that are",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/UnsupportedLanguage"}}}}
 
 _SCHEMAS: dict[str, Any] = {
     "Error": {
         "type": "object", "required": ["error"],
+        "description": "every error under /api, unknown routes (404) and wrong methods (405, with an Allow "
+                       "header) included",
         "properties": {"error": {"type": "object", "required": ["code", "message"],
-                                 "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}},
+                                 "properties": {"code": {"type": "string", "description": "stable, e.g. "
+                                                         "not_found, method_not_allowed, bad_request, "
+                                                         "unsupported_language, unknown_bank, unknown_result, "
+                                                         "invalid_answers, invalid_submission_id, "
+                                                         "submission_conflict, wrong_delete_key, rate_limited"},
+                                                "message": {"type": "string"}}}},
+    },
+    "UnsupportedLanguage": {
+        "allOf": [{"$ref": "#/components/schemas/Error"}],
+        "type": "object", "required": ["error", "supported"],
+        "properties": {"supported": {"type": "array", "items": {"type": "string"}}},
     },
     "AnswerError": {
         "type": "object", "required": ["question", "code", "message"],
@@ -50,7 +72,13 @@ _SCHEMAS: dict[str, Any] = {
     "InvalidAnswers": {
         "allOf": [{"$ref": "#/components/schemas/Error"}],
         "type": "object", "required": ["error", "errors"],
-        "properties": {"errors": {"type": "array", "items": {"$ref": "#/components/schemas/AnswerError"}}},
+        "properties": {
+            "errors": {"type": "array", "maxItems": 100, "items": {"$ref": "#/components/schemas/AnswerError"},
+                       "description": "the first 100 problems, in the bank's question order"},
+            "errors_truncated": {"type": "integer", "minimum": 1,
+                                 "description": "present when there were more than 100 problems: how many "
+                                                "more were left out of `errors`"},
+        },
     },
     "BankSummary": {
         "type": "object", "required": ["id", "version", "title", "languages", "question_count"],
@@ -93,10 +121,14 @@ _SCHEMAS: dict[str, Any] = {
                                                          "a list of option ids (multi) or an integer (scale)",
                         "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "integer"},
                                                            {"type": "array", "items": {"type": "string"}}]}},
-            "lang": {"type": "string", "description": "one of the bank's languages; its first by default"},
-            "submission_id": {"type": "string", "minLength": 1, "maxLength": SUBMISSION_ID_MAX,
-                              "description": "makes the call idempotent: the same id again answers 200 with "
-                                             "the stored result; a UUID is a good choice"},
+            "lang": {"type": "string", "description": "one of the bank's languages (any other answers 400 "
+                                                      "`unsupported_language`); its first by default"},
+            "submission_id": {"type": "string", "minLength": SUBMISSION_ID_MIN, "maxLength": SUBMISSION_ID_MAX,
+                              "pattern": SUBMISSION_ID_PATTERN,
+                              "description": "makes the call idempotent: the same id with the same bank and "
+                                             "answers answers 200 with the stored result; with other answers "
+                                             "or another bank, 409. Anyone who knows it can read the result "
+                                             "back, so it must be hard to guess: a UUID is a good choice"},
         },
     },
     "Result": {
@@ -135,14 +167,16 @@ _SCHEMAS: dict[str, Any] = {
 _PATHS: dict[str, Any] = {
     "/api/banks": {"get": {
         "operationId": "listBanks", "summary": "The banks this server offers",
-        "parameters": [LANG_PARAM],
+        "parameters": [BANKS_LANG_PARAM],
         "responses": {"200": {"description": "the banks", "content": {"application/json": {
-            "schema": {"type": "array", "items": {"$ref": "#/components/schemas/BankSummary"}}}}}},
+            "schema": {"type": "array", "items": {"$ref": "#/components/schemas/BankSummary"}}}}},
+                      "400": UNSUPPORTED_LANGUAGE},
     }},
     "/api/banks/{bank}": {"get": {
         "operationId": "getBank", "summary": "A bank as a taker sees it (no scoring weights)",
         "parameters": [{"name": "bank", "in": "path", "required": True, "schema": {"type": "string"}}, LANG_PARAM],
-        "responses": {"200": _json("Bank", "the bank"), "404": _error_response("no such bank")},
+        "responses": {"200": _json("Bank", "the bank"), "400": UNSUPPORTED_LANGUAGE,
+                      "404": _error_response("no such bank")},
     }},
     "/api/results": {"post": {
         "operationId": "createResult", "summary": "Submit answers; store and return the result",
@@ -150,11 +184,19 @@ _PATHS: dict[str, Any] = {
             "schema": {"$ref": "#/components/schemas/Submission"}}}},
         "responses": {
             "201": _json("Result", "stored; the answer carries the delete key, given only this once"),
-            "200": _json("Result", "this submission_id was stored before: the same result, without its delete key"),
-            "400": _error_response("the body is not a JSON object of the documented shape"),
+            "200": _json("Result", "this submission_id was stored before with the same bank and answers: "
+                                   "the same result, without its delete key"),
+            "400": _error_response("the body is not a JSON object of the documented shape, or `lang` is not "
+                                   "one of the bank's languages (code `unsupported_language`)"),
             "404": _error_response("no such bank"),
-            "422": {"description": "some answers are invalid; every problem is listed",
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/InvalidAnswers"}}}},
+            "409": _error_response("code `submission_conflict`: this submission_id was stored before with other "
+                                   "answers or another bank; nothing is stored, use a new id"),
+            "422": {"description": "code `invalid_answers`: some answers are invalid, each problem listed "
+                                   "(the first 100; `errors_truncated` counts the rest); or code "
+                                   "`invalid_submission_id`: not 16 to 64 characters from [A-Za-z0-9_-]",
+                    "content": {"application/json": {"schema": {"anyOf": [
+                        {"$ref": "#/components/schemas/InvalidAnswers"},
+                        {"$ref": "#/components/schemas/Error"}]}}}},
             "429": RATE_LIMITED,
         },
     }},
@@ -162,7 +204,7 @@ _PATHS: dict[str, Any] = {
         "get": {
             "operationId": "getResult", "summary": "A stored result (without its delete key)",
             "parameters": [TOKEN_PARAM, RESULT_LANG_PARAM],
-            "responses": {"200": _json("Result", "the result"),
+            "responses": {"200": _json("Result", "the result"), "400": UNSUPPORTED_LANGUAGE,
                           "404": _error_response("no such result, or it was deleted")},
         },
         "delete": {

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import threading
 from collections.abc import Callable, Mapping
@@ -25,7 +26,13 @@ from quiz.extensions import db, limiter
 # 24 random bytes → 32 URL-safe characters, 192 bits: far beyond guessing, never derived from
 # the answers or a counter.
 TOKEN_BYTES = 24
+# A submission id also fetches the stored result when sent again, so it must be as hard to guess
+# as a token: 16 to 64 URL-safe characters (a UUID, a draft token). "x" or "1" would let anyone
+# read back whoever used it first.
+SUBMISSION_ID_MIN = 16
 SUBMISSION_ID_MAX = 64  # the column's width
+SUBMISSION_ID_PATTERN = f"^[A-Za-z0-9_-]{{{SUBMISSION_ID_MIN},{SUBMISSION_ID_MAX}}}$"
+_SUBMISSION_ID_RE = re.compile(SUBMISSION_ID_PATTERN)
 
 
 # Submissions per client address, QUIZ_RATE_LIMIT from the config: one count shared by every
@@ -45,7 +52,36 @@ class InvalidAnswers(Exception):
 
 
 class InvalidSubmissionId(ValueError):
-    """A submission id that cannot be stored (wrong type or too long)."""
+    """A submission id that is not a string of 16–64 characters from [A-Za-z0-9_-]."""
+
+
+class SubmissionConflict(Exception):
+    """The submission id was used before for other answers or another bank.
+
+    Answering with the first result would hand one person's result to another (or silently
+    drop the second set of answers): the caller says so instead.
+    """
+
+    def __init__(self, submission_id: str, reason: str) -> None:
+        self.submission_id = submission_id
+        self.reason = reason
+        super().__init__(reason)
+
+
+def check_submission_id(submission_id: Any) -> str:
+    """The submission id if it is acceptable; InvalidSubmissionId saying why otherwise."""
+    if not isinstance(submission_id, str):
+        raise InvalidSubmissionId(
+            f"submission_id must be a string of {SUBMISSION_ID_MIN} to {SUBMISSION_ID_MAX} characters "
+            "from A-Z, a-z, 0-9, '-' and '_' (a UUID is a good choice)")
+    if not _SUBMISSION_ID_RE.match(submission_id):
+        what = (f"is {len(submission_id)} characters long" if not
+                SUBMISSION_ID_MIN <= len(submission_id) <= SUBMISSION_ID_MAX else
+                "has characters other than A-Z, a-z, 0-9, '-' and '_'")
+        raise InvalidSubmissionId(
+            f"submission_id {what}; it must be {SUBMISSION_ID_MIN} to {SUBMISSION_ID_MAX} characters "
+            "from A-Z, a-z, 0-9, '-' and '_', hard to guess (a UUID is a good choice)")
+    return submission_id
 
 
 @dataclass
@@ -69,22 +105,25 @@ def submit(bank: Bank, raw_answers: Mapping, *, lang: str = "en",
            submission_id: str | None = None) -> Submission:
     """Validate, score and store one submission, atomically.
 
-    With a `submission_id` the call is idempotent: the same id again returns the stored result
-    (created=False), even when two requests race each other.
+    With a `submission_id` the call is idempotent: the same id with the same bank and answers
+    returns the stored result (created=False), even when two requests race each other. The same
+    id with other answers or another bank raises SubmissionConflict; an id that is too short,
+    too long or has odd characters raises InvalidSubmissionId.
     """
     if submission_id is not None:
-        if not isinstance(submission_id, str) or not 1 <= len(submission_id) <= SUBMISSION_ID_MAX:
-            raise InvalidSubmissionId(f"submission_id must be a string of 1 to {SUBMISSION_ID_MAX} characters")
-        existing = _by_submission_id(submission_id)
-        if existing is not None:
-            return Submission(existing, False, None)
+        check_submission_id(submission_id)
 
     from quiz.answers import validate_answers
     from quiz.scoring import score
 
     clean, errors = validate_answers(bank, raw_answers)
+    existing = _by_submission_id(submission_id) if submission_id is not None else None
+    if existing is not None:
+        # A retry: answer with what is stored, but only if it is the same submission.
+        return Submission(_same_submission(existing, bank, clean, errors), False, None)
     if errors:
         raise InvalidAnswers(errors)
+    answers = _jsonable(clean)
     outcome = score(bank, clean).to_dict()
 
     delete_key = new_token()
@@ -92,7 +131,7 @@ def submit(bank: Bank, raw_answers: Mapping, *, lang: str = "en",
         token=new_token(), delete_key_hash=hash_key(delete_key), submission_id=submission_id,
         bank_id=bank.id, bank_version=bank.version, bank_hash=bank.content_hash,
         lang=lang if isinstance(lang, str) and lang in bank.languages else bank.languages[0],
-        answers=_jsonable(clean), outcome=outcome, primary_path=outcome["primary"],
+        answers=answers, outcome=outcome, primary_path=outcome["primary"],
         created_at=models.utcnow())
     try:
         _ensure_snapshot(bank)
@@ -103,12 +142,26 @@ def submit(bank: Bank, raw_answers: Mapping, *, lang: str = "en",
         if submission_id is not None:
             existing = _by_submission_id(submission_id)
             if existing is not None:  # a concurrent request with the same id won the race
-                return Submission(existing, False, None)
+                return Submission(_same_submission(existing, bank, clean, errors), False, None)
         raise
     except Exception:
         db.session.rollback()
         raise
     return Submission(result, True, delete_key)
+
+
+def _same_submission(existing: models.Result, bank: Bank, clean: Mapping, errors: list) -> models.Result:
+    """`existing` when this call repeats its submission; SubmissionConflict otherwise."""
+    sid = existing.submission_id or ""
+    if existing.bank_id != bank.id:
+        raise SubmissionConflict(sid, f"this submission_id was used for the bank '{existing.bank_id}', "
+                                      f"not '{bank.id}'; use a new id for a new submission")
+    # Answers compare as stored: validated, multi answers in the bank's option order, so a retry
+    # that lists the same options in another order is still the same submission.
+    if errors or _jsonable(clean) != (existing.answers or {}):
+        raise SubmissionConflict(sid, "this submission_id was used for different answers; "
+                                      "use a new id for a new submission")
+    return existing
 
 
 def _jsonable(clean: Mapping) -> dict[str, Any]:

@@ -51,8 +51,13 @@ def init_app(app: Flask) -> None:
             code = {404: "not_found", 405: "method_not_allowed", 403: "forbidden", 400: "bad_request",
                     410: "gone", 413: "too_large", 415: "unsupported_media_type", 429: "rate_limited",
                     422: "invalid"}.get(status, "http_error")
-            return json_error(status, code, exc.description or exc.name)
-        return render_template("errors/error.html", status=status, error=exc), status
+            response = json_error(status, code, exc.description or exc.name)
+        else:
+            response = app.make_response((render_template("errors/error.html", status=status, error=exc), status))
+        # A 405 names the methods that would work (RFC 9110 requires the Allow header).
+        if getattr(exc, "valid_methods", None):
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
 
     @app.errorhandler(RecursionError)
     def too_deep(exc: RecursionError):  # noqa: ANN202

@@ -8,7 +8,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import make_app
+from tests.conftest import TINY_BANK, make_app
 
 ANSWERS = {"fundamentals": 5, "first-week": "read-papers", "tools": ["pytorch"], "process-work": 4}
 @pytest.fixture
@@ -189,9 +189,6 @@ def test_invalid_answers_get_422_with_an_error_per_question_and_nothing_is_store
     (b'{"answers": {}}', "'bank'"),
     (b'{"bank": 7, "answers": {}}', "'bank'"),
     (b'{"bank": "tiny", "answers": [1]}', "'answers'"),
-    (b'{"bank": "tiny", "answers": {}, "submission_id": 5}', "'submission_id'"),
-    (b'{"bank": "tiny", "answers": {}, "submission_id": "' + b"x" * 65 + b'"}', "'submission_id'"),
-    (b'{"bank": "tiny", "answers": {}, "lang": "fr"}', "'lang'"),
 ])
 def test_malformed_bodies_get_a_json_400_saying_what_is_wrong(app, client, body, mentions):
     r = client.post("/api/results", data=body, content_type="application/json")
@@ -200,6 +197,121 @@ def test_malformed_bodies_get_a_json_400_saying_what_is_wrong(app, client, body,
     error = r.get_json()["error"]
     assert error["code"] == "bad_request" and mentions in error["message"]
     assert count_results(app) == 0
+
+
+# -- submission ids ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("sid", [5, "x", "guessable", "x" * 15, "x" * 65, "sixteen chars ok", "ünïcödé-1234567890",
+                                 "a/b/c/d/e/f/g/h/i/j/k"])
+def test_a_guessable_or_odd_submission_id_is_refused_with_422(app, client, sid):
+    r = post(client, submission_id=sid)
+    assert r.status_code == 422
+    error = r.get_json()["error"]
+    assert error["code"] == "invalid_submission_id"
+    assert "16 to 64 characters" in error["message"] and "UUID" in error["message"]
+    assert count_results(app) == 0
+
+
+@pytest.mark.parametrize("sid", [str(uuid.uuid4()), "A" * 16, "z" * 64, "draft_token-0123456789_ABCDEFGHIJ"])
+def test_submission_ids_of_16_to_64_url_safe_characters_are_accepted(client, sid):
+    assert post(client, submission_id=sid).status_code == 201
+    assert post(client, submission_id=sid).status_code == 200
+
+
+def test_another_guess_at_a_used_id_cannot_read_someone_elses_result(app, client):
+    """Before: any id of 1+ characters was taken, and reusing one returned the stored result
+    whatever the answers, so "x" fetched whoever used "x" first, delete key aside."""
+    sid = str(uuid.uuid4())
+    mine = post(client, submission_id=sid).get_json()
+    theirs = post(app.test_client(), answers=dict(ANSWERS, fundamentals=1), submission_id=sid)
+    assert theirs.status_code == 409
+    assert theirs.get_json()["error"]["code"] == "submission_conflict"
+    assert "different answers" in theirs.get_json()["error"]["message"]
+    assert mine["token"] not in theirs.get_data(as_text=True)
+    assert count_results(app) == 1
+
+
+def test_the_same_submission_id_with_other_answers_or_another_bank_is_a_conflict(tmp_path, new_app):
+    other = tmp_path / "other.yaml"
+    other.write_text(open(TINY_BANK, encoding="utf-8").read().replace("id: tiny", "id: other"), encoding="utf-8")
+    app = new_app(banks=f"{TINY_BANK}:{other}")
+    client = app.test_client()
+    sid = str(uuid.uuid4())
+    both = dict(ANSWERS, tools=["pytorch", "kubeflow"])
+    first = post(client, answers=both, submission_id=sid)
+    assert first.status_code == 201
+    # The same answers (a multi answer listed in another order is the same answer): 200.
+    again = post(client, answers=dict(ANSWERS, tools=["kubeflow", "pytorch"]), submission_id=sid)
+    assert again.status_code == 200 and again.get_json()["token"] == first.get_json()["token"]
+    for changed in (dict(both, fundamentals=4), {k: v for k, v in both.items() if k != "tools"},
+                    dict(both, fundamentals=99)):
+        r = post(client, answers=changed, submission_id=sid)
+        assert r.status_code == 409 and r.get_json()["error"]["code"] == "submission_conflict", r.get_json()
+    r = post(client, answers=both, submission_id=sid, bank="other")
+    assert r.status_code == 409
+    assert "'tiny'" in r.get_json()["error"]["message"]
+    assert count_results(app) == 1
+
+
+# -- answers, languages, methods ------------------------------------------------------------------
+
+def test_a_flood_of_unknown_answers_gets_a_short_422_that_says_how_many_were_left_out(app, client):
+    flood = dict(ANSWERS, **{f"no-such-question-{i}": 1 for i in range(20_000)})
+    r = post(client, answers=flood)
+    assert r.status_code == 422
+    body = r.get_json()
+    assert len(body["errors"]) == 100
+    assert body["errors_truncated"] == 20_000 - 100
+    assert "the first 100 are listed, 19900 more were left out" in body["error"]["message"]
+    assert body["error"]["message"].startswith("20000 answers need attention")
+    assert len(r.data) < 30_000  # was 1.8 MB
+    assert count_results(app) == 0
+    few = post(client, answers={"nope": 1}).get_json()
+    assert "errors_truncated" not in few and len(few["errors"]) == 1 + 4  # 'nope' and 4 missing
+
+
+@pytest.mark.parametrize("request_lang", [
+    lambda c, token: c.get("/api/banks/tiny?lang=fr"),
+    lambda c, token: c.get("/api/banks?lang=fr"),
+    lambda c, token: c.get(f"/api/results/{token}?lang=fr"),
+    lambda c, token: post(c, lang="fr"),
+    lambda c, token: post(c, lang=7),
+], ids=["bank", "banks", "result", "post", "post-not-a-string"])
+def test_an_unsupported_language_is_a_400_everywhere_not_english_in_disguise(client, request_lang):
+    token = post(client).get_json()["token"]
+    r = request_lang(client, token)
+    assert r.status_code == 400 and r.is_json
+    body = r.get_json()
+    assert body["error"]["code"] == "unsupported_language"
+    assert "supported: en, ko" in body["error"]["message"]
+    assert body["supported"] == ["en", "ko"]
+
+
+def test_a_wrong_method_on_a_known_api_route_is_a_json_405_naming_the_allowed_ones(client):
+    for method, path, allowed in (("PUT", "/api/results", {"POST"}), ("GET", "/api/results", {"POST"}),
+                                  ("PATCH", "/api/results/abc", {"GET", "DELETE"}),
+                                  ("POST", "/api/banks", {"GET"}), ("DELETE", "/api/openapi.json", {"GET"})):
+        r = client.open(path, method=method)
+        assert r.status_code == 405, (method, path)
+        assert r.is_json and r.get_json()["error"]["code"] == "method_not_allowed"
+        assert allowed <= {m.strip() for m in r.headers["Allow"].split(",")}, r.headers["Allow"]
+
+
+@pytest.mark.parametrize("path", ["/api", "/api/"])
+def test_the_api_root_is_a_json_404_not_a_redirect(client, path):
+    r = client.get(path)
+    assert r.status_code == 404 and r.is_json
+    assert r.get_json()["error"]["code"] == "not_found"
+
+
+def test_options_on_api_routes_is_an_empty_204_with_allow_never_html(client):
+    r = client.open("/api/results", method="OPTIONS")
+    assert r.status_code == 204 and r.data == b""
+    assert "POST" in r.headers["Allow"] and "text/html" not in r.headers.get("Content-Type", "")
+    r = client.open("/api/results/abc", method="OPTIONS")
+    assert r.status_code == 204 and {"GET", "DELETE"} <= set(r.headers["Allow"].replace(" ", "").split(","))
+    r = client.open("/api/nothing-here", method="OPTIONS")
+    assert r.status_code == 404 and r.is_json
 
 
 def test_post_with_a_form_content_type_is_read_as_json_or_refused_clearly(client):
@@ -291,11 +403,6 @@ def test_every_unknown_api_route_is_a_json_404(client, method, path):
     r = client.open(path, method=method)
     assert r.status_code == 404
     assert r.is_json and r.get_json()["error"]["code"] == "not_found"
-
-
-def test_wrong_method_on_a_known_api_route_is_json(client):
-    r = client.patch("/api/results/abc")
-    assert r.status_code in (404, 405) and r.is_json
 
 
 def test_api_needs_no_csrf_token_and_sets_no_cookie_even_when_a_language_is_asked(client):

@@ -64,13 +64,14 @@ def test_concurrent_sqlite_writers_in_several_processes_never_see_database_is_lo
     processes, per_process = 6, 40
     # Half the submission ids are shared by every process (a double click reaching two
     # workers), half are each process's own: contention on the same rows and on the same file.
-    shared = [f"shared-{i}" if i % 4 < 2 else None for i in range(per_process)]
+    # (Submission ids are 16–64 URL-safe characters: zero-padded to reach 16.)
+    shared = [f"shared-{i:09d}" if i % 4 < 2 else None for i in range(per_process)]
     script = tmp_path / "writer.py"
     script.write_text(WRITER)
     env = dict(os.environ, PYTHONPATH=ROOT)
     procs = []
     for p in range(processes):
-        ids = [s or f"own-{p}-{i}" for i, s in enumerate(shared)]
+        ids = [s or f"own-{p}-{i:011d}" for i, s in enumerate(shared)]
         procs.append(subprocess.Popen(
             [sys.executable, str(script), url, TINY_BANK, str(per_process), json.dumps(ids), json.dumps(TINY_ANSWERS)],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))

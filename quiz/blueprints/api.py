@@ -20,6 +20,14 @@ bp = Blueprint("api", __name__)
 csrf.exempt(bp)
 
 NO_STORE = "no-store"
+# A 422 lists at most this many answer problems: 20,000 unknown keys must not come back as a
+# 2 MB list. The rest are counted in "errors_truncated".
+MAX_LISTED_ERRORS = 100
+
+# Unknown routes and wrong methods under /api need no route of their own: with no catch-all
+# rule here, the router raises 404 or 405 (with the allowed methods), and quiz.web answers both
+# in JSON for any path under /api. A catch-all would shadow the 405 of a known path
+# (PUT /api/results) and redirect /api to /api/.
 
 
 @bp.after_request
@@ -29,6 +37,11 @@ def api_headers(response):  # noqa: ANN001, ANN201
     response.headers.setdefault("Cache-Control", NO_STORE)
     if request.endpoint in ("api.get_result", "api.create_result", "api.delete_result"):
         response.headers["X-Robots-Tag"] = "noindex"
+    if request.method == "OPTIONS" and response.status_code == 200 and not response.get_data():
+        # Flask's automatic OPTIONS answer is an empty 200 labelled text/html: say "no content".
+        response.status_code = 204
+        response.headers.pop("Content-Type", None)
+        response.headers.pop("Content-Length", None)
     return response
 
 
@@ -42,13 +55,34 @@ def base_url() -> str:
     return (current_app.config.get("QUIZ_BASE_URL") or request.host_url).rstrip("/")
 
 
-def _lang_for(bank: Bank, asked: str | None) -> str:
-    """The language to answer in: the asked one if the bank has it, else the bank's first."""
-    if asked in bank.languages:
-        return asked
-    from quiz.i18n import select_locale
-    chosen = select_locale()
-    return chosen if chosen in bank.languages else bank.languages[0]
+class UnsupportedLanguage(Exception):
+    """A language was asked for (?lang= or "lang") that the bank or result does not have."""
+
+    def __init__(self, asked: object, supported: list[str] | tuple[str, ...]) -> None:
+        self.asked, self.supported = asked, list(supported)
+        super().__init__(f"unsupported language {asked!r}")
+
+
+@bp.errorhandler(UnsupportedLanguage)
+def unsupported_language(exc: UnsupportedLanguage):  # noqa: ANN201
+    asked = exc.asked if isinstance(exc.asked, str) else json.dumps(exc.asked)
+    return json_error(400, "unsupported_language",
+                      f"language '{asked[:20]}' is not available here; supported: {', '.join(exc.supported)}",
+                      supported=exc.supported)
+
+
+def _lang_for(languages: list[str] | tuple[str, ...], asked: object, fallback: str | None = None) -> str:
+    """The language to answer in. One asked for explicitly must be supported (else
+    UnsupportedLanguage, a 400, never a silent switch to English); without one, `fallback`, then
+    Accept-Language, then the first supported language."""
+    if asked is not None and asked != "":
+        if isinstance(asked, str) and asked in languages:
+            return asked
+        raise UnsupportedLanguage(asked, languages)
+    if fallback in languages:
+        return fallback
+    best = request.accept_languages.best_match(languages)
+    return best or languages[0]
 
 
 # -- banks -------------------------------------------------------------------------------------
@@ -56,8 +90,13 @@ def _lang_for(bank: Bank, asked: str | None) -> str:
 @bp.get("/banks")
 def list_banks():  # noqa: ANN201
     out = []
+    every = list(dict.fromkeys(lang for bank in banks.registry() for lang in bank.languages))
+    asked = request.args.get("lang")
+    if asked:
+        _lang_for(every, asked)  # a language no bank has is a 400, as on every other route
     for bank in banks.registry():
-        lang = _lang_for(bank, request.args.get("lang"))
+        # A bank without the asked language answers in its own first one (the list mixes banks).
+        lang = asked if asked in bank.languages else _lang_for(bank.languages, None)
         out.append({"id": bank.id, "version": bank.version, "title": bank.text(bank.title, lang),
                     "languages": list(bank.languages), "question_count": len(bank.questions)})
     return ordered_json(out)
@@ -82,7 +121,7 @@ def get_bank(bank: str):  # noqa: ANN201
     bank_id, bank = bank, banks.get(bank)
     if bank is None:
         return json_error(404, "unknown_bank", f"no bank '{bank_id}'")
-    lang = _lang_for(bank, request.args.get("lang"))
+    lang = _lang_for(bank.languages, request.args.get("lang"))
     sections = []
     for section, questions in bank.pages:
         sections.append({
@@ -113,28 +152,39 @@ def create_result():  # noqa: ANN201
     if not isinstance(answers, dict):
         return _bad_request("'answers' must be an object of question id → answer")
     submission_id = payload.get("submission_id")
-    if submission_id is not None and (not isinstance(submission_id, str)
-                                      or not 1 <= len(submission_id) <= service.SUBMISSION_ID_MAX):
-        return _bad_request(f"'submission_id' must be a string of 1 to {service.SUBMISSION_ID_MAX} "
-                            "characters (a UUID is a good choice)")
+    if submission_id is not None:
+        try:
+            service.check_submission_id(submission_id)
+        except service.InvalidSubmissionId as exc:
+            return json_error(422, "invalid_submission_id", str(exc))
     bank = banks.get(bank_id)
     if bank is None:
         return json_error(404, "unknown_bank", f"no bank '{bank_id}'")
-    lang = payload.get("lang", bank.languages[0])
-    if not isinstance(lang, str) or lang not in bank.languages:
-        return _bad_request(f"'lang' must be one of this bank's languages: {', '.join(bank.languages)}")
+    lang = _lang_for(bank.languages, payload.get("lang"), fallback=bank.languages[0])
     try:
         submission = service.submit(bank, answers, lang=lang, submission_id=submission_id)
     except service.InvalidAnswers as exc:
-        count = len(exc.errors)
-        return json_error(422, "invalid_answers",
-                          f"{count} answer{'s' if count != 1 else ''} need{'s' if count == 1 else ''} attention",
-                          errors=[e.to_dict() for e in exc.errors])
+        return _invalid_answers(exc.errors)
+    except service.SubmissionConflict as exc:
+        return json_error(409, "submission_conflict", exc.reason)
     result = submission.result
     body = service.result_json(result, lang=lang, base_url=base_url(), delete_key=submission.delete_key)
     response = ordered_json(body, 201 if submission.created else 200)
     response.headers["Location"] = url_for("api.get_result", token=result.token)
     return response
+
+
+def _invalid_answers(errors: list) -> Response:
+    """422 listing the first MAX_LISTED_ERRORS problems, and how many more there were."""
+    count = len(errors)
+    listed = [e.to_dict() for e in errors[:MAX_LISTED_ERRORS]]
+    message = f"{count} answer{'s' if count != 1 else ''} need{'s' if count == 1 else ''} attention"
+    extra: dict[str, Any] = {"errors": listed}
+    if count > MAX_LISTED_ERRORS:
+        left_out = count - MAX_LISTED_ERRORS
+        message += f"; the first {MAX_LISTED_ERRORS} are listed, {left_out} more were left out"
+        extra["errors_truncated"] = left_out
+    return json_error(422, "invalid_answers", message, **extra)
 
 
 @bp.get("/results/<token>")
@@ -143,8 +193,7 @@ def get_result(token: str):  # noqa: ANN201
     if result is None:
         return json_error(404, "unknown_result", "no such result (it may have been deleted)")
     bank = service.snapshot_bank(result)
-    asked = request.args.get("lang")
-    lang = asked if asked in bank.languages else result.lang
+    lang = _lang_for(bank.languages, request.args.get("lang"), fallback=result.lang)
     return ordered_json(service.result_json(result, lang=lang, base_url=base_url()))
 
 
@@ -167,10 +216,3 @@ def openapi():  # noqa: ANN201
     response = jsonify(document(base_url()))
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
-
-
-# The catch-all stays LAST: every other /api route must match before it.
-@bp.route("/", defaults={"anything": ""}, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-@bp.route("/<path:anything>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-def unknown(anything: str):  # noqa: ANN201
-    return json_error(404, "not_found", f"no API route /api/{anything}")
