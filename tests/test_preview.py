@@ -95,11 +95,19 @@ def test_the_preview_is_rendered_once_then_served_from_the_cache(app, client):
     assert client.get(f"/r/{token}.png?lang=ko").data == marker.getvalue()
 
 
-def test_language_of_the_image_follows_accept_language_and_sets_no_cookie(client):
-    token = submit(client)["token"]
-    r = client.get(f"/r/{token}.png", headers={"Accept-Language": "ko-KR"})
-    assert r.data == client.get(f"/r/{token}.png?lang=ko").data
-    assert "Set-Cookie" not in r.headers
+def test_the_image_speaks_the_results_language_unless_asked_and_sets_no_cookie(client):
+    # The card is fetched by the unfurling bot of whoever posts the link: it shows what the taker
+    # saw, not the language of that bot (or of a person opening the image).
+    token = submit(client, lang="ko")["token"]
+    ko, en = client.get(f"/r/{token}.png?lang=ko").data, client.get(f"/r/{token}.png?lang=en").data
+    assert ko != en
+    for headers in ({}, {"Accept-Language": "en-US,en;q=0.9"}):
+        r = client.get(f"/r/{token}.png", headers=headers)
+        assert r.data == ko
+        assert "Set-Cookie" not in r.headers
+    english = submit(client, lang="en")["token"]
+    assert client.get(f"/r/{english}.png", headers={"Accept-Language": "ko-KR"}).data == \
+        client.get(f"/r/{english}.png?lang=en").data
 
 
 def test_unknown_or_odd_tokens_get_404_and_write_no_file(app, client):

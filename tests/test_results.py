@@ -98,9 +98,10 @@ def test_result_page_in_english_says_the_path_scores_why_and_what_next(client):
     pct = round(result["archetype"]["similarity"] * 100)
     assert f"Your answers look most like this day at work: Lee: deep research ({pct}% similar)." in words
     assert "Reads papers all day." in words
-    # Why: the question, the chosen answer's text, and the points it gave.
-    assert "I enjoy fundamentals. → Very much (5 on a 1–5 scale) +4 points" in words
-    assert "Your first free afternoon? → Read papers +2 points" in words
+    # Why: the question, the answer given, which way the scale counts, and the points it gave.
+    assert ("I enjoy fundamentals. You answered 5 of 5 (Very much). Higher answers count towards "
+            "Researcher. +4 points") in words
+    assert "Your first free afternoon? You chose: Read papers +2 points" in words
     # Advice is the bank's markdown, rendered; next steps come from the bank too.
     assert "Reproduce a <strong>recent paper</strong>." in body
     assert re.search(r'<ol class="steps"><li>Reproduce one paper\.</li></ol>', body)
@@ -120,7 +121,7 @@ def test_result_page_in_korean(client):
     assert "<h1>연구자</h1>" in body
     assert "논문과 기본기." in words
     assert "이○○: 깊은 연구" in words and "하루 종일 논문을 읽습니다." in words
-    assert "기본기 공부가 좋다. → 매우" in words
+    assert "기본기 공부가 좋다. 5점 중 5점(매우)으로 답했어요. 높게 답할수록 연구자 쪽 점수가 올라가요." in words
     assert "<strong>최신 논문</strong>을 재현해 보세요." in body
     assert "논문 한 편을 재현하세요." in words
     # The page's own words are Korean too, not only the bank's.
@@ -146,14 +147,149 @@ def test_a_hybrid_result_is_named_as_one(app, client):
     assert "so both paths fit you: a hybrid." in text_of(en)
     assert "Advice: Engineer" in en and "Advice: Researcher" in en  # both paths' advice
     ko = client.get(f"/r/{token}?lang=ko").get_data(as_text=True)
-    assert "<h1>엔지니어·연구자 하이브리드</h1>" in ko
+    # An en dash, never "·": Korean titles use "·" themselves ("데이터·플랫폼·MLOps").
+    assert "<h1>엔지니어–연구자 하이브리드</h1>" in ko
 
 
-def test_a_balanced_result_says_no_single_path_stands_out(app, client):
-    answers = find_answers(app, lambda o: o.balanced)
-    words = text_of(client.get(f"/r/{submit(client, answers)['token']}?lang=en").get_data(as_text=True))
-    assert "do not point to one path yet" in words
-    assert "the runner-up" not in words
+# A tiny bank written the way the shipped banks are: a glossed ops title with a short_title, a
+# Korean title that contains "·", advice that ends with the caveat line, and next steps that
+# repeat across paths (the same lead-in, the same closing sentence, one step word for word).
+RICH = {
+    "    title: {en: Ops, ko: 운영}":
+        '    title: {en: "Ops: data, platform, MLOps", ko: "데이터·플랫폼·MLOps"}\n'
+        "    short_title: {en: Ops, ko: MLOps}",
+    '    advice: {en: "Reproduce a **recent paper**.", ko: "**최신 논문**을 재현해 보세요."}':
+        '    advice: {en: "Reproduce a **recent paper**.\\n\\nA mirror, not a verdict.",'
+        ' ko: "**최신 논문**을 재현해 보세요.\\n\\n결과는 판정이 아니라 거울이에요."}',
+    '      - {en: "Reproduce one paper.", ko: "논문 한 편을 재현하세요."}':
+        '      - {en: "Reproduce one paper.", ko: "논문 한 편을 재현하세요."}\n'
+        '      - {en: "**Start as soon as possible:** read a paper a week.",'
+        ' ko: "**최대한 빨리 시작하세요.** 매주 논문을 읽어요."}\n'
+        '      - {en: "**Fundamentals:** maths. Add the talk\'s common list: grit, humility.",'
+        ' ko: "**기본기:** 수학이요. 특강에서 꼽은 공통 역량도 챙기세요."}',
+    '    advice: {en: "Ship something.", ko: "무언가를 출시해 보세요."}':
+        '    advice: {en: "Ship something.\\n\\nA mirror, not a verdict.", ko: "무언가를 출시해 보세요."}\n'
+        "    next_steps:\n"
+        '      - {en: "**Start as soon as possible:** ship a feature.",'
+        ' ko: "**최대한 빨리 시작하세요.** 기능 하나를 출시해요."}\n'
+        '      - {en: "Reproduce one paper.", ko: "논문 한 편을 재현하세요."}\n'
+        '      - {en: "**Serving:** put a model behind an API. Add the talk\'s common list: grit, humility.",'
+        ' ko: "**서빙:** 모델을 API 뒤에 두세요. 특강에서 꼽은 공통 역량도 챙기세요."}\n'
+        '      - {en: "**Users:** watch someone use it.", ko: "**사용자:** 쓰는 모습을 지켜보세요."}',
+}
+
+
+@pytest.fixture
+def rich_app(tmp_path, new_app):  # noqa: ANN001, ANN201
+    return new_app(banks=_bank_with(tmp_path, RICH))
+
+
+def test_hybrid_names_bars_and_margin_use_the_short_title(rich_app):
+    client = rich_app.test_client()
+    result = submit(client, find_answers(rich_app, lambda o: o.hybrid and not o.balanced
+                                         and o.primary == "engineer" and o.secondary == "ops"))
+    en = client.get(f"/r/{result['token']}?lang=en").get_data(as_text=True)
+    assert "<h1>Engineer–ops hybrid</h1>" in en
+    assert 'bar-label">Ops</span>' in en and 'bar-label">Ops: data' not in en
+    assert f"Engineer leads Ops, the runner-up, by {result['margin']:.1f} points out of 100." in text_of(en)
+    ko = client.get(f"/r/{result['token']}?lang=ko").get_data(as_text=True)
+    assert "<h1>엔지니어–MLOps 하이브리드</h1>" in ko
+    assert 'bar-label">MLOps</span>' in ko
+    # The full title stays where there is room: the summaries and the "why" headings.
+    assert "<strong>데이터·플랫폼·MLOps</strong>" in ko
+    from quiz import service
+    from quiz.blueprints.results import preview_card
+    with rich_app.test_request_context():
+        row = service.get_result(result["token"])
+        assert preview_card(row, "en").headline == "Engineer–ops hybrid"
+        card = preview_card(row, "ko")
+        assert card.headline == "엔지니어–MLOps 하이브리드"
+        assert [b.label for b in card.bars] == ["연구자", "엔지니어", "MLOps"]
+
+
+def test_without_a_short_title_the_name_is_the_title_before_its_colon(tmp_path, new_app):
+    app = new_app(banks=_bank_with(tmp_path, {"    title: {en: Ops, ko: 운영}":
+                                              '    title: {en: "Ops: data, platform", ko: "운영: 데이터, 플랫폼"}'}))
+    client = app.test_client()
+    token = submit(client, find_answers(app, lambda o: o.hybrid and not o.balanced and o.primary == "ops"
+                                        and o.secondary == "engineer"))["token"]
+    assert "<h1>Ops–engineer hybrid</h1>" in client.get(f"/r/{token}?lang=en").get_data(as_text=True)
+    assert "<h1>운영–엔지니어 하이브리드</h1>" in client.get(f"/r/{token}?lang=ko").get_data(as_text=True)
+
+
+def test_a_balanced_result_says_so_everywhere_and_shows_every_path_alike(rich_app):
+    client = rich_app.test_client()
+    # Balanced, with ops third in the bank's order: it must not be left out for that.
+    result = submit(client, find_answers(rich_app, lambda o: o.balanced and o.primary == "researcher"
+                                         and o.secondary == "engineer"))
+    assert result["balanced"] is True
+    token = result["token"]
+    body = client.get(f"/r/{token}?lang=en").get_data(as_text=True)
+    words = text_of(body)
+    assert "<h1>Balanced: no single path stands out yet</h1>" in body
+    assert "hybrid" not in words.lower()
+    assert meta(body, "og:title") == "Balanced: no single path stands out yet · Know Yourself"
+    assert "do not point to one path yet" in meta(body, "og:description")
+    assert "do not point to one path yet" in words and "the runner-up" not in words
+    # Every path's summary, highest score first; no bar drawn as the leader.
+    order = sorted(result["scores"], key=lambda p: -result["scores"][p])
+    summaries = {"researcher": "Papers and fundamentals.", "engineer": "Products people use.",
+                 "ops": "Pipelines and platforms."}
+    positions = [words.index(summaries[p]) for p in order]
+    assert positions == sorted(positions)
+    assert "is-primary" not in body
+    for title in ("Researcher", "Engineer", "Ops: data, platform, MLOps"):
+        assert f"Advice: {title}" in words
+    ko = client.get(f"/r/{token}?lang=ko").get_data(as_text=True)
+    assert "<h1>균형형: 아직 두드러지는 진로가 없어요</h1>" in ko
+    from quiz import service
+    from quiz.blueprints.results import preview_card
+    with rich_app.test_request_context():
+        card = preview_card(service.get_result(token), "en")
+    assert card.headline == "Balanced: no single path stands out yet"
+    assert "do not point to one path yet" in card.subline
+    assert not any(bar.primary for bar in card.bars)
+
+
+def test_a_hybrid_plan_gives_the_primary_steps_then_only_new_ones(rich_app):
+    client = rich_app.test_client()
+    token = submit(client, find_answers(rich_app, lambda o: o.hybrid and not o.balanced
+                                        and o.primary == "researcher" and o.secondary == "engineer"))["token"]
+    body = client.get(f"/r/{token}?lang=en").get_data(as_text=True)
+    section = re.search(r'<section class="next-steps".*?</section>', body, re.S).group(0)
+    words = text_of(f'<main id="main">{section}</main>')
+    # The researcher's plan as written, then the engineer's steps that say something new.
+    assert words.index("Reproduce one paper.") < words.index("Also on the Engineer side")
+    assert words.count("Reproduce one paper.") == 1                  # word for word: once
+    assert words.count("Start as soon as possible") == 1             # the same lead-in: once
+    assert "ship a feature" not in words
+    assert words.count("Add the talk's common list") == 1            # a repeated sentence: once
+    assert "Serving: put a model behind an API." in words            # the rest of that step stays
+    assert "Users: watch someone use it." in words
+    assert section.count("<li>") == 5  # 3 researcher steps + 2 new engineer steps (of 4)
+
+
+def test_the_caveat_is_said_once_on_a_result_page(rich_app):
+    client = rich_app.test_client()
+    token = submit(client, find_answers(rich_app, lambda o: o.hybrid and not o.balanced
+                                        and o.primary == "researcher" and o.secondary == "engineer"))["token"]
+    body = client.get(f"/r/{token}?lang=en").get_data(as_text=True)
+    page = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", body.split("<body>", 1)[1])))
+    assert page.lower().count("a mirror, not a verdict") == 1
+    assert re.search(r'<section class="caveat".*?A mirror, not a verdict', body, re.S)
+    assert "Reproduce a <strong>recent paper</strong>." in body  # the rest of the advice is kept
+    ko = client.get(f"/r/{token}?lang=ko").get_data(as_text=True)
+    assert re.sub(r"<[^>]+>", " ", ko.split("<body>", 1)[1]).count("거울") == 1
+
+
+def test_a_reverse_keyed_scale_answer_says_which_way_it_counts(client):
+    # fundamentals weighs engineer −1: answering 1 ("Not at all") gives the engineer path +2.
+    token = submit(client, dict(ANSWERS, fundamentals=1, **{"first-week": "ship-feature"}))["token"]
+    words = text_of(client.get(f"/r/{token}?lang=en").get_data(as_text=True))
+    assert ("I enjoy fundamentals. You answered 1 of 5 (Not at all). Lower answers count towards "
+            "Engineer. +2 points") in words
+    words = text_of(client.get(f"/r/{token}?lang=ko").get_data(as_text=True))
+    assert "5점 중 1점(전혀)으로 답했어요. 낮게 답할수록 엔지니어 쪽 점수가 올라가요." in words
 
 
 def test_reluctance_about_process_work_is_said_prominently(app, client):
@@ -171,7 +307,8 @@ def test_contradictory_answers_make_a_quality_note(client):
     answers = dict(ANSWERS, fundamentals=1)  # picks papers, dislikes fundamentals
     words = text_of(client.get(f"/r/{submit(client, answers)['token']}?lang=en").get_data(as_text=True))
     assert "This result is weaker than it could be, because:" in words
-    assert "You pick papers but dislike fundamentals." in words
+    # Two sentences: the bank's message starts with a capital, so never after a colon.
+    assert "Two of your answers pull against each other. You pick papers but dislike fundamentals." in words
     words = text_of(client.get(f"/r/{submit(client, ANSWERS)['token']}?lang=en").get_data(as_text=True))
     assert "weaker than it could be" not in words
 
@@ -280,7 +417,7 @@ def test_share_metadata_points_to_the_absolute_preview_and_honours_quiz_base_url
     assert meta(body, "og:image") == f"https://quiz.example.org/r/{token}.png?lang=en"
     assert meta(body, "twitter:image") == meta(body, "og:image")
     assert meta(body, "og:url") == f"https://quiz.example.org/r/{token}"
-    assert meta(body, "og:title") == "Know Yourself: Researcher"
+    assert meta(body, "og:title") == "Researcher · Know Yourself"
     assert meta(body, "og:description") == "Papers and fundamentals."
     assert meta(body, "twitter:card") == "summary_large_image"
     assert (meta(body, "og:image:width"), meta(body, "og:image:height")) == ("1200", "630")
@@ -289,10 +426,44 @@ def test_share_metadata_points_to_the_absolute_preview_and_honours_quiz_base_url
 
 
 def test_share_metadata_without_base_url_uses_the_request_host(client):
-    token = submit(client)["token"]
+    token = submit(client, lang="ko")["token"]
     body = client.get(f"/r/{token}?lang=ko").get_data(as_text=True)
     assert meta(body, "og:image") == f"http://localhost/r/{token}.png?lang=ko"
-    assert meta(body, "og:title").endswith("연구자")
+    assert meta(body, "og:title").startswith("연구자 · ")
+
+
+def test_the_share_card_is_in_the_results_language_whoever_opens_the_page(app, client):
+    token = submit(client, lang="ko")["token"]
+    # Someone reading the page in English and posting the link shares the card the taker saw.
+    body = client.get(f"/r/{token}?lang=en").get_data(as_text=True)
+    assert "<h1>Researcher</h1>" in body
+    assert meta(body, "og:image") == f"http://localhost/r/{token}.png?lang=ko"
+    token = submit(client, lang="en")["token"]
+    reader = app.test_client()  # another browser, Korean
+    body = reader.get(f"/r/{token}", headers={"Accept-Language": "ko-KR"}).get_data(as_text=True)
+    assert "<h1>연구자</h1>" in body
+    assert meta(body, "og:image") == f"http://localhost/r/{token}.png?lang=en"
+
+
+def test_a_link_unfurler_sending_no_language_gets_the_page_in_the_results_language(app):
+    ko_token = submit(app.test_client(), lang="ko")["token"]
+    en_token = submit(app.test_client(), lang="en")["token"]
+    bot = app.test_client()  # no ?lang, no session, no Accept-Language: what unfurling bots send
+    ko = bot.get(f"/r/{ko_token}").get_data(as_text=True)
+    assert '<html lang="ko">' in ko and "<h1>연구자</h1>" in ko
+    assert meta(ko, "og:locale") == "ko_KR" and meta(ko, "og:title").startswith("연구자 · ")
+    assert "<h1>Researcher</h1>" in bot.get(f"/r/{en_token}").get_data(as_text=True)
+    # An Accept-Language with none of our languages says nothing either.
+    assert "<h1>연구자</h1>" in bot.get(f"/r/{ko_token}", headers={"Accept-Language": "fr-FR"}).get_data(as_text=True)
+    # People keep their choice (the cached bot page is not served to them): Accept-Language, ...
+    r = app.test_client().get(f"/r/{ko_token}", headers={"Accept-Language": "en-GB,en;q=0.9"})
+    assert "<h1>Researcher</h1>" in r.get_data(as_text=True)
+    assert "Accept-Language" in r.headers["Vary"]
+    # ... ?lang=, and the choice the session remembers from it.
+    person = app.test_client()
+    assert "<h1>Researcher</h1>" in person.get(f"/r/{ko_token}?lang=en").get_data(as_text=True)
+    assert "<h1>Researcher</h1>" in person.get(f"/r/{ko_token}").get_data(as_text=True)
+    assert '<html lang="ko">' in bot.get(f"/r/{ko_token}").get_data(as_text=True)  # still, for the bot
 
 
 def test_a_shared_page_is_cacheable_with_an_etag_and_revalidated(client):
@@ -395,19 +566,41 @@ def test_a_delete_on_one_process_is_seen_at_once_by_another_that_cached_the_page
 
 def test_compare_shows_results_side_by_side_and_names_unknown_ones(app, client):
     a = submit(client)
-    b = submit(client, find_answers(app, lambda o: o.primary == "ops"))
+    b = submit(client, find_answers(app, lambda o: o.primary == "ops" and not o.hybrid))
     missing = secrets.token_urlsafe(24)
     r = client.get(f"/compare?r={a['token']}&r=http://localhost/r/{b['token']}&r={missing}&lang=en")
     assert r.status_code == 200
     body = r.get_data(as_text=True)
     words = text_of(body)
-    assert "Result 1 : Researcher" in words and "Result 2 : Ops" in words
+    # Each person is labelled by their result (and archetype), not "Result 1".
+    pct = round(a["archetype"]["similarity"] * 100)
+    assert f"Researcher · Most like: Lee: deep research · {pct}% similar" in words
+    assert body.count('bar-label">Researcher<') == 3 and body.count('bar-label">Ops<') == 3
+    assert 'bar-label">Result' not in body
     assert body.count('<svg class="bar"') == 3 * 2  # a bar per path per person
     assert "This result was not found" in words and missing in words
-    for person, result in (("Result 1", a), ("Result 2", b)):
+    for result in (a, b):
         for path in ("researcher", "engineer", "ops"):
             assert str(round(result["scores"][path] + 1e-9)) in words
     assert r.headers["X-Robots-Tag"] == "noindex"
+
+
+def test_compare_labels_people_by_the_names_given_or_tells_twins_apart(app, client):
+    a, b = submit(client), submit(client)  # two researchers
+    hybrid = submit(client, find_answers(app, lambda o: o.hybrid and not o.balanced and o.primary == "engineer"
+                                         and o.secondary == "ops"))
+    body = client.get(f"/compare?r={a['token']}&r={b['token']}&r={hybrid['token']}&lang=en").get_data(as_text=True)
+    assert f'bar-label">Researcher · {a["token"][:6]}<' in body
+    assert f'bar-label">Researcher · {b["token"][:6]}<' in body
+    assert 'bar-label">Engineer–ops hybrid<' in body
+    # Names pair with results by position (the form sends both for every row, blank or not).
+    query = f"r={a['token']}&name=Min-ji&r=&name=&r={hybrid['token']}&name=%3Cb%3ESam%3C/b%3E&lang=en"
+    body = client.get(f"/compare?{query}").get_data(as_text=True)
+    assert 'bar-label">Min-ji<' in body and "Min-ji</a>: Researcher" in body
+    assert 'bar-label">&lt;b&gt;Sam&lt;/b&gt;<' in body and "<b>Sam" not in body  # escaped
+    assert 'name="name" type="text" maxlength="40" value="Min-ji"' in body  # kept in the form
+    ko = client.get(f"/compare?r={hybrid['token']}&lang=ko").get_data(as_text=True)
+    assert 'bar-label">엔지니어–운영 하이브리드<' in ko
 
 
 def test_compare_refuses_more_than_five_with_a_clear_message(client):

@@ -11,13 +11,14 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, Response, abort, current_app, redirect, render_template, request,
+from flask import (Blueprint, Response, abort, current_app, g, redirect, render_template, request,
                    session, url_for)
 from flask_babel import force_locale, gettext
 
@@ -39,6 +40,7 @@ QUALITY_FLAGS = ("straight-lining", "all-midpoint")
 class PathRow:
     id: str
     title: str
+    name: str           # the short name: hybrid names, bar labels, the margin sentence, the PNG
     score: float
     colour: str
     primary: bool = False
@@ -49,10 +51,6 @@ class PathRow:
         return preview.score_text(self.score)
 
     @property
-    def short(self) -> str:
-        return short_title(self.title)
-
-    @property
     def width(self) -> str:
         """The bar's length as an SVG percentage."""
         return f"{max(0.0, min(100.0, float(self.score))):.1f}%"
@@ -61,7 +59,8 @@ class PathRow:
 @dataclass
 class Reason:
     question: str
-    answer: str
+    answer: str     # "You answered 1 of 5 (Not me at all)." / "You chose: Read papers"
+    direction: str  # for scales: which way of answering counts towards the path; else ""
     points: float
 
     @property
@@ -90,7 +89,7 @@ class ResultView:
     archetype: dict[str, Any] | None             # title, description (Markup), similarity (int %)
     reasons: list[tuple[PathRow, list[Reason]]]
     advice: list[tuple[str, Any]]                # (path title, Markup)
-    next_steps: list[tuple[str, list[Any]]]      # (path title, [Markup])
+    next_steps: list[tuple[str, list[Any]]]      # (heading, [Markup]): the first path's plan, then the rest's new steps
     reality: list[Any]                           # Markup, advice of fired rules
     process_work_reluctant: bool
     quality: list[str]
@@ -100,7 +99,7 @@ class ResultView:
     @property
     def scores_line(self) -> str:
         """'Researcher 71, Engineer 64, Ops 23': the bars in words (alt text, descriptions)."""
-        return ", ".join(f"{r.title} {r.score_text}" for r in self.rows)
+        return ", ".join(f"{r.name} {r.score_text}" for r in self.rows)
 
 
 def _colour(index: int) -> str:
@@ -109,62 +108,111 @@ def _colour(index: int) -> str:
 
 
 def _lower_first(text: str) -> str:
-    """'Researcher' → 'researcher' inside a phrase; acronyms ('AIOps', 'ML') stay as they are."""
+    """'Researcher' → 'researcher' inside a phrase; acronyms ('AIOps', 'MLOps') stay as they are."""
     if len(text) > 1 and text[0].isupper() and text[1].islower():
         return text[0].lower() + text[1:]
     return text
 
 
 def short_title(title: str) -> str:
-    """A path's name without its gloss: 'Ops: data, platform, MLOps' → 'Ops' (for tight places)."""
+    """A title without its gloss: 'Ops: data, platform, MLOps' → 'Ops'."""
     head = title.split(":", 1)[0].strip()
     return head or title
 
 
+def path_name(bank: Bank, path: Any, lang: str) -> str:
+    """A path's name for tight places: its `short_title`, else its title before ':', else its
+    title. Snapshots stored before short_title existed fall back the same way."""
+    short = getattr(path, "short_title", None)
+    if short is not None:
+        text = bank.text(short, lang).strip()
+        if text:
+            return text
+    return short_title(bank.text(path.title, lang))
+
+
+def _hybrid_name(first: str, second: str) -> str:
+    # An en dash joins the two names: "·" appears inside titles ("데이터·플랫폼·MLOps").
+    return gettext("%(first)s–%(second)s hybrid", first=first, second=_lower_first(second))
+
+
 def headline(bank: Bank, outcome: dict[str, Any], lang: str) -> str:
-    """The result in a few words: the primary path, or a hybrid of the first two."""
+    """The result in a few words: balanced, a hybrid of the first two, or the primary path."""
+    if outcome.get("balanced"):
+        return gettext("Balanced: no single path stands out yet")
     primary = bank.path_by_id.get(outcome.get("primary"))
     secondary = bank.path_by_id.get(outcome.get("secondary") or "")
-    first = bank.text(primary.title, lang) if primary else str(outcome.get("primary"))
-    if outcome.get("hybrid") and secondary is not None:
-        return gettext("%(first)s–%(second)s hybrid", first=short_title(first),
-                       second=_lower_first(short_title(bank.text(secondary.title, lang))))
-    return first
+    if outcome.get("hybrid") and primary is not None and secondary is not None:
+        return _hybrid_name(path_name(bank, primary, lang), path_name(bank, secondary, lang))
+    return bank.text(primary.title, lang) if primary else str(outcome.get("primary"))
 
 
-def _answer_text(bank: Bank, qid: str, answer: Any, path_id: str, lang: str) -> str:
+def short_label(bank: Bank, outcome: dict[str, Any], lang: str) -> str:
+    """The result as a label beside a bar (compare): 'Balanced', 'Engineer–ops hybrid', 'Ops'."""
+    if outcome.get("balanced"):
+        return gettext("Balanced")
+    primary = bank.path_by_id.get(outcome.get("primary"))
+    if outcome.get("hybrid"):
+        return headline(bank, outcome, lang)
+    return path_name(bank, primary, lang) if primary else str(outcome.get("primary"))
+
+
+def balanced_line(bank: Bank) -> str:
+    return gettext("All your scores lie within %(limit)s points of each other: your answers do not point "
+                   "to one path yet.", limit=int(round(bank.hybrid_margin)))
+
+
+def _scale_answer(q: Any, answer: Any, bank: Bank, lang: str) -> str:
+    label = q.scale.labels.get(answer) if isinstance(answer, int) else None
+    label = bank.text(label, lang) if label else ""
+    if q.scale.min == 1:
+        if label:
+            return gettext("You answered %(value)s of %(max)s (%(label)s).", value=answer, max=q.scale.max,
+                           label=label)
+        return gettext("You answered %(value)s of %(max)s.", value=answer, max=q.scale.max)
+    if label:
+        return gettext("You answered %(value)s on a scale of %(min)s to %(max)s (%(label)s).", value=answer,
+                       min=q.scale.min, max=q.scale.max, label=label)
+    return gettext("You answered %(value)s on a scale of %(min)s to %(max)s.", value=answer, min=q.scale.min,
+                   max=q.scale.max)
+
+
+def _answer_text(bank: Bank, qid: str, answer: Any, row: PathRow, lang: str) -> tuple[str, str]:
+    """(what the taker answered, which way of answering counts towards the path)."""
     q = bank.question_by_id.get(qid)
     if q is None:
-        return str(answer)
+        return str(answer), ""
     if q.type == "scale":
-        label = q.scale.labels.get(answer) if isinstance(answer, int) else None
-        where = gettext("%(value)s on a %(min)s–%(max)s scale", value=answer, min=q.scale.min, max=q.scale.max)
-        return f"{bank.text(label, lang)} ({where})" if label else where
+        # Said for every scale, so a reverse-keyed item ("Not me at all" adding to Ops) reads right.
+        weight = q.weights.get(row.id) or 0
+        direction = (gettext("Higher answers count towards %(path)s.", path=row.name) if weight > 0 else
+                     gettext("Lower answers count towards %(path)s.", path=row.name) if weight < 0 else "")
+        return _scale_answer(q, answer, bank, lang), direction
     if q.type == "choice":
         option = q.option_by_id.get(answer)
-        return bank.text(option.text, lang) if option else str(answer)
+        return gettext("You chose: %(answer)s", answer=bank.text(option.text, lang) if option else str(answer)), ""
     chosen = [q.option_by_id[o] for o in (answer or []) if o in q.option_by_id]
     # For a multi answer, name the chosen options that gave this path its points.
-    relevant = [o for o in chosen if o.points.get(path_id)] or chosen
-    return ", ".join(bank.text(o.text, lang) for o in relevant)
+    relevant = [o for o in chosen if o.points.get(row.id)] or chosen
+    return gettext("You chose: %(answer)s", answer=", ".join(bank.text(o.text, lang) for o in relevant)), ""
 
 
 def _reasons(bank: Bank, result_answers: dict[str, Any], contributions: list[dict[str, Any]],
-             path_id: str, lang: str) -> list[Reason]:
-    mine = [c for c in contributions if c.get("path") == path_id and (c.get("points") or 0) > 0]
+             row: PathRow, lang: str) -> list[Reason]:
+    mine = [c for c in contributions if c.get("path") == row.id and (c.get("points") or 0) > 0]
     mine.sort(key=lambda c: -c["points"])
     out = []
     for c in mine[:TOP_REASONS]:
         if "question" in c:
             q = bank.question_by_id.get(c["question"])
             text = bank.text(q.text, lang) if q else c["question"]
-            out.append(Reason(text, _answer_text(bank, c["question"], result_answers.get(c["question"]),
-                                                  path_id, lang), c["points"]))
+            answer, direction = _answer_text(bank, c["question"], result_answers.get(c["question"]), row, lang)
+            out.append(Reason(text, answer, direction, c["points"]))
         elif "rule" in c:
             rule = next((r for r in bank.rules if r.id == c["rule"]), None)
             text = bank.text(rule.description, lang) if rule and rule.description else \
                 gettext("A combination of your answers (rule “%(id)s”)", id=c["rule"])
-            out.append(Reason(text, "", c["points"]))
+            out.append(Reason(text, "", "", c["points"]))
     return out
 
 
@@ -181,31 +229,97 @@ def _quality_notes(bank: Bank, codes: list[str], lang: str) -> list[str]:
             cid = code.split(":", 1)[1]
             c = next((c for c in bank.contradictions if c.id == cid), None)
             if c is not None:
-                notes.append(gettext("Two of your answers pull against each other: %(message)s",
+                # Two sentences, not "…: You said", whatever case the bank's message starts with.
+                notes.append(gettext("Two of your answers pull against each other. %(message)s",
                                      message=bank.text(c.message, lang)))
         else:
             notes.append(gettext("A check on your answers noted: %(code)s", code=code))
     return notes
 
 
+# -- saying things once -------------------------------------------------------------------------
+
+_SPACE = re.compile(r"\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_LEAD = re.compile(r"\s*\*\*(.+?)\*\*")
+
+
+def _same_words(text: str) -> str:
+    """Text reduced for comparing: no markup, case, spacing or closing punctuation."""
+    return _SPACE.sub(" ", markdown.plain(text)).strip().rstrip(".:;!?。 ").casefold()
+
+
+def _without_caveat(advice: str) -> str:
+    """Advice without a paragraph that only repeats the page's caveat ("A mirror, not a verdict.").
+
+    Banks end each path's advice with it; the results page says it once, in its caveat box, so a
+    hybrid page does not say it three times over.
+    """
+    caveats = {_same_words(gettext("A mirror, not a verdict")),
+               _same_words(gettext("A result is a mirror, not a verdict."))}
+    paragraphs = re.split(r"\n\s*\n", advice)
+    kept = [p for p in paragraphs if _same_words(p) not in caveats]
+    return "\n\n".join(kept) if kept else advice
+
+
+def _lead(step: str) -> str:
+    """A step's bold lead-in ("**Start as soon as possible:** …"), the topic it is about."""
+    m = _LEAD.match(step)
+    return _same_words(m.group(1)) if m else ""
+
+
+def merge_steps(groups: list[tuple[PathRow, list[str]]]) -> list[tuple[str, list[Any]]]:
+    """Next steps of several paths as one plan: the first path's steps as written, then for each
+    other path only what is new. A step is not new when its text, or its bold lead-in ("Start as
+    soon as possible", "Prepare one strong punch"), was already given; a sentence repeated from a
+    step above ("Add the talk's common list: …") is left out of a step that is kept."""
+    merged: list[tuple[str, list[Any]]] = []
+    seen_texts: set[str] = set()
+    seen_leads: set[str] = set()
+    seen_sentences: set[str] = set()
+    for i, (row, steps) in enumerate(groups):
+        kept: list[str] = []
+        for step in steps:
+            if i and (_same_words(step) in seen_texts or (_lead(step) and _lead(step) in seen_leads)):
+                continue
+            if i:
+                sentences = _SENTENCE_END.split(step.strip())
+                step = " ".join(sentences[:1] + [s for s in sentences[1:] if _same_words(s) not in seen_sentences])
+            kept.append(step)
+        for step in kept:
+            seen_texts.add(_same_words(step))
+            if _lead(step):
+                seen_leads.add(_lead(step))
+            seen_sentences.update(_same_words(s) for s in _SENTENCE_END.split(step.strip()))
+        if kept:
+            heading = row.title if not merged else gettext("Also on the %(path)s side", path=row.name)
+            merged.append((heading, [markdown.render_inline(s) for s in kept]))
+    return merged
+
+
 def build_view(result: Any, lang: str) -> ResultView:
     bank = service.snapshot_bank(result)
     out = result.outcome or {}
     scores = out.get("scores") or {}
-    rows = [PathRow(p.id, bank.text(p.title, lang), float(scores.get(p.id, 0.0)), _colour(i),
-                    primary=p.id == out.get("primary"), secondary=p.id == out.get("secondary"))
+    balanced = bool(out.get("balanced"))
+    # Balanced: no path is marked as leading, on the bars or anywhere else.
+    rows = [PathRow(p.id, bank.text(p.title, lang), path_name(bank, p, lang), float(scores.get(p.id, 0.0)),
+                    _colour(i), primary=p.id == out.get("primary") and not balanced,
+                    secondary=p.id == out.get("secondary") and not balanced)
             for i, p in enumerate(bank.paths)]
     by_id = {r.id: r for r in rows}
     primary = by_id.get(out.get("primary")) or rows[0]
     secondary = by_id.get(out.get("secondary") or "")
-    hybrid = bool(out.get("hybrid")) and secondary is not None
+    hybrid = bool(out.get("hybrid")) and secondary is not None and not balanced
 
-    shown = [primary] + ([secondary] if hybrid else [])
-    summaries = [(r.title, bank.text(bank.path_by_id[r.id].summary, lang)) for r in shown]
-    advice = [(r.title, markdown.render(bank.text(bank.path_by_id[r.id].advice, lang))) for r in shown]
-    next_steps = [(r.title, [markdown.render_inline(bank.text(s, lang)) for s in bank.path_by_id[r.id].next_steps])
-                  for r in shown]
-    next_steps = [(t, steps) for t, steps in next_steps if steps]
+    if balanced:  # every path on equal footing, highest score first
+        shown = sorted(rows, key=lambda r: -r.score)
+    else:
+        shown = [primary] + ([secondary] if hybrid else [])
+    paths = {p.id: p for p in bank.paths}
+    summaries = [(r.title, bank.text(paths[r.id].summary, lang)) for r in shown]
+    advice = [(r.title, markdown.render(_without_caveat(bank.text(paths[r.id].advice, lang)))) for r in shown]
+    next_steps = merge_steps([(r, [bank.text(s, lang) for s in paths[r.id].next_steps]) for r in shown])
 
     archetype = None
     if out.get("archetype"):
@@ -218,7 +332,7 @@ def build_view(result: Any, lang: str) -> ResultView:
 
     answers = result.answers or {}
     contributions = out.get("contributions") or []
-    reasons = [(row, _reasons(bank, answers, contributions, row.id, lang)) for row in rows]
+    reasons = [(row, _reasons(bank, answers, contributions, row, lang)) for row in rows]
 
     rules = {r.id: r for r in bank.rules}
     reality = [markdown.render(bank.text(rules[rid].then.advice, lang))
@@ -228,13 +342,14 @@ def build_view(result: Any, lang: str) -> ResultView:
     return ResultView(
         token=result.token, lang=lang, bank=bank, rows=rows,
         headline=headline(bank, out, lang), primary=primary, secondary=secondary, hybrid=hybrid,
-        balanced=bool(out.get("balanced")), margin=float(out.get("margin") or 0.0),
+        balanced=balanced, margin=float(out.get("margin") or 0.0),
         summaries=summaries, archetype=archetype, reasons=reasons, advice=advice,
         next_steps=next_steps, reality=reality,
         process_work_reluctant="process-work-reluctant" in flags,
         quality=_quality_notes(bank, out.get("quality") or [], lang),
         created_at=service.iso_utc(result.created_at),
-        meta_description=markdown.plain(summaries[0][1]) if summaries else "",
+        meta_description=(balanced_line(bank) if balanced else
+                          markdown.plain(summaries[0][1]) if summaries else ""),
     )
 
 
@@ -323,12 +438,27 @@ def _owner_key(token: str) -> str | None:
 
 # -- routes -----------------------------------------------------------------------------------
 
+def _viewer_lang() -> str | None:
+    """The language this visitor asked for: ?lang=, the session's choice, or a language of ours
+    in Accept-Language. None when the request says nothing (link-unfurling bots send no
+    Accept-Language): the page then speaks the result's own language."""
+    if (request.args.get("lang") in LANGUAGES or session.get("lang") in LANGUAGES
+            or request.accept_languages.best_match(LANGUAGES)):
+        return select_locale()
+    return None
+
+
+def _result_lang(result: Any) -> str:
+    return result.lang if result.lang in LANGUAGES else "en"
+
+
 @bp.get("/r/<token>")
 def show(token: str):  # noqa: ANN201
-    lang = select_locale()
+    asked = _viewer_lang()
     owner_key = _owner_key(token)
     base = share_base()
-    cache_key = (token, lang, base)
+    # A page for a visitor who asked for no language is the result's language: cached apart.
+    cache_key = (token, asked or "result", base)
     # Only plain addresses are cached: the language links repeat any other query arguments.
     cacheable = owner_key is None and set(request.args) <= {"lang"}
     if cacheable:
@@ -337,17 +467,20 @@ def show(token: str):  # noqa: ANN201
         # deleted by any process is gone here too.
         if cached is not None and service.result_exists(token):
             html, etag = cached
-            return _public(Response(html, mimetype="text/html"), etag)
+            return _shared_page(html, etag)
     result = service.get_result(token)
     if result is None:
         abort(404, description=gettext("There is no result at this address. It may have been deleted."))
+    lang = asked or _result_lang(result)
+    g.lang = lang  # quiz.i18n.select_locale (Flask-Babel, <html lang>) reads it from here
     if owner_key is not None and not service.key_matches(result, owner_key):
         owner_key = None
     view = build_view(result, lang)
     html = render_template(
         "results/show.html", v=view, owner_key=owner_key, share_base=base,
         share_url=f"{base}{url_for('results.show', token=token)}",
-        image_url=f"{base}{url_for('results.preview_png', token=token, lang=lang)}",
+        # The share card speaks the result's language, whoever opens the page.
+        image_url=f"{base}{url_for('results.preview_png', token=token, lang=_result_lang(result))}",
         delete_url=url_for("results.confirm_delete", token=token, key=owner_key) if owner_key else None,
         compare_url=url_for("results.compare", r=token),
     )
@@ -356,21 +489,29 @@ def show(token: str):  # noqa: ANN201
     etag = hashlib.sha256(html.encode()).hexdigest()[:32]
     if cacheable:
         page_cache().put(cache_key, (html, etag))
-    return _public(Response(html, mimetype="text/html"), etag)
+    return _shared_page(html, etag)
 
 
-def _image_lang() -> str:
-    """?lang=, else Accept-Language, else English; no session (an image fetch keeps no state)."""
+def _shared_page(html: str, etag: str) -> Response:
+    response = _public(Response(html, mimetype="text/html"), etag)
+    # The language follows Accept-Language and the session's choice: a shared cache must not
+    # hand one visitor's Korean page to another who reads English.
+    response.vary.update(("Accept-Language", "Cookie"))
+    return response
+
+
+def _image_lang(result: Any) -> str:
+    """?lang=, else the result's own language. Not Accept-Language: the card is fetched by the
+    unfurling bot of whoever posted the link, and should say what the taker saw."""
     asked = request.args.get("lang")
-    if asked in LANGUAGES:
-        return asked
-    return request.accept_languages.best_match(LANGUAGES) or "en"
+    return asked if asked in LANGUAGES else _result_lang(result)
 
 
 def preview_card(result: Any, lang: str) -> preview.Card:
     bank = service.snapshot_bank(result)
     out = result.outcome or {}
     scores = out.get("scores") or {}
+    balanced = bool(out.get("balanced"))
     with force_locale(lang):
         arch_line = ""
         if out.get("archetype") and out["archetype"].get("id") in bank.archetype_by_id:
@@ -378,12 +519,16 @@ def preview_card(result: Any, lang: str) -> preview.Card:
             pct = int(math.floor(float(out["archetype"].get("similarity") or 0) * 100 + 0.5))
             arch_line = gettext("Most like: %(title)s · %(pct)s%% similar", title=bank.text(arch.title, lang), pct=pct)
         primary = bank.path_by_id.get(out.get("primary"))
+        if balanced:
+            subline = balanced_line(bank)
+        else:
+            subline = markdown.plain(bank.text(primary.summary, lang)) if primary else ""
         return preview.Card(
             brand=gettext("Know Yourself"),
             headline=headline(bank, out, lang),
-            subline=markdown.plain(bank.text(primary.summary, lang)) if primary else "",
-            bars=[preview.Bar(short_title(bank.text(p.title, lang)), float(scores.get(p.id, 0.0)),
-                              p.id == out.get("primary"))
+            subline=subline,
+            bars=[preview.Bar(path_name(bank, p, lang), float(scores.get(p.id, 0.0)),
+                              p.id == out.get("primary") and not balanced)
                   for p in bank.paths],
             archetype=arch_line,
             footer=gettext("A result is a mirror, not a verdict."),
@@ -395,7 +540,7 @@ def preview_png(token: str):  # noqa: ANN201
     result = service.get_result(token)  # checked first, every time: no cached file outlives a delete
     if result is None:
         abort(404)
-    lang = _image_lang()
+    lang = _image_lang(result)
     png = preview.read_cached(preview_dir(), token, lang)
     if png is None:
         png = preview.render(preview_card(result, lang))
@@ -403,7 +548,6 @@ def preview_png(token: str):  # noqa: ANN201
         if not service.result_exists(token):  # deleted while we drew: leave no file behind
             preview.forget(preview_dir(), token)
     response = Response(png, mimetype="image/png")
-    response.headers["Vary"] = "Accept-Language"
     return _public(response, hashlib.sha256(png).hexdigest()[:32])
 
 
@@ -458,35 +602,67 @@ def _token_from(value: str) -> str:
     return value[:100]  # a token is 32 characters: anything longer is not one, and is not echoed whole
 
 
+MAX_NAME = 40  # characters of a name given to a compared result
+
+
+def _compared() -> list[tuple[str, str]]:
+    """(token, name) pairs from ?r=…&name=…: the n-th name= belongs to the n-th r= (the form
+    sends both for every row, empty or not). Blank and repeated tokens are dropped."""
+    names = request.args.getlist("name")
+    pairs: dict[str, str] = {}
+    for i, value in enumerate(request.args.getlist("r")):
+        token = _token_from(value)
+        if token and token not in pairs:
+            pairs[token] = " ".join(names[i].split())[:MAX_NAME] if i < len(names) else ""
+    return list(pairs.items())
+
+
+def _compare_url(pairs: list[tuple[str, str]]) -> str:
+    return url_for("results.compare", r=[t for t, _ in pairs], name=[n for _, n in pairs])
+
+
 @bp.get("/compare")
 def compare():  # noqa: ANN201
     lang = select_locale()
-    tokens = list(dict.fromkeys(t for t in (_token_from(v) for v in request.args.getlist("r")) if t))
-    if len(tokens) > MAX_COMPARE:
-        html = render_template("results/compare.html", too_many=len(tokens), people=[], missing=[],
-                               rows=[], tokens=tokens[:MAX_COMPARE], max_compare=MAX_COMPARE,
-                               first_five=url_for("results.compare", r=tokens[:MAX_COMPARE]))
+    pairs = _compared()
+    tokens = [t for t, _ in pairs]
+    names = [n for _, n in pairs]
+    if len(pairs) > MAX_COMPARE:
+        html = render_template("results/compare.html", too_many=len(pairs), people=[], missing=[],
+                               rows=[], tokens=tokens[:MAX_COMPARE], names=names[:MAX_COMPARE],
+                               max_compare=MAX_COMPARE, first_five=_compare_url(pairs[:MAX_COMPARE]))
         response = Response(html, status=400, mimetype="text/html")
         response.headers["X-Robots-Tag"] = "noindex"
         return response
     people, missing = [], []
-    for token in tokens:
+    for token, name in pairs:
         result = service.get_result(token)
         if result is None:
             missing.append(token)
             continue
         bank = service.snapshot_bank(result)
         out = result.outcome or {}
-        people.append({"token": token, "number": len(people) + 1, "bank": bank,
+        archetype = ""
+        if out.get("archetype") and out["archetype"].get("id") in bank.archetype_by_id:
+            arch = bank.archetype_by_id[out["archetype"]["id"]]
+            pct = int(math.floor(float(out["archetype"].get("similarity") or 0) * 100 + 0.5))
+            archetype = gettext("Most like: %(title)s · %(pct)s%% similar", title=bank.text(arch.title, lang), pct=pct)
+        people.append({"token": token, "name": name, "bank": bank, "archetype": archetype,
+                       "label": name or short_label(bank, out, lang),
                        "headline": headline(bank, out, lang), "scores": out.get("scores") or {},
                        "url": url_for("results.show", token=token)})
+    # Two people with the same label (two unnamed researchers) are told apart by their token.
+    labels = [p["label"] for p in people]
+    for person in people:
+        if labels.count(person["label"]) > 1:
+            person["label"] = f"{person['label']} · {person['token'][:6]}"
     # One row per path, in the order of the first bank that names it; a person whose bank lacks
     # the path shows no bar for it.
     rows: dict[str, dict[str, Any]] = {}
     for person in people:
         for p in person["bank"].paths:
             rows.setdefault(p.id, {"id": p.id, "title": person["bank"].text(p.title, lang),
-                                         "colour": _colour(len(rows)), "cells": []})
+                                   "colour": _colour(len(rows)), "cells": []})
     for row in rows.values():
         for person in people:
             score = person["scores"].get(row["id"])
@@ -494,7 +670,8 @@ def compare():  # noqa: ANN201
                                  "text": preview.score_text(score) if score is not None else None,
                                  "width": f"{max(0.0, min(100.0, float(score))):.1f}%" if score is not None else None})
     html = render_template("results/compare.html", too_many=0, people=people, missing=missing,
-                           rows=list(rows.values()), tokens=tokens, max_compare=MAX_COMPARE, first_five=None)
+                           rows=list(rows.values()), tokens=tokens, names=names, max_compare=MAX_COMPARE,
+                           first_five=None)
     response = Response(html, mimetype="text/html")
     response.headers["X-Robots-Tag"] = "noindex"
     response.headers["Cache-Control"] = "no-cache"
