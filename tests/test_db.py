@@ -198,6 +198,27 @@ def test_postgres_connections_killed_by_the_server_are_replaced_not_failed(tmp_p
         app.cleanup()
 
 
+@pytest.mark.postgres
+def test_postgres_pages_read_without_a_transaction_and_submissions_write_in_one(tmp_path, postgres_url):
+    # Two round trips fewer per page (BEGIN, ROLLBACK); a submission stays all-or-nothing.
+    app = make_app(tmp_path, database_url=postgres_url)
+    app.config["WTF_CSRF_ENABLED"] = False
+
+    def status():  # noqa: ANN202
+        db.session.execute(sa.select(sa.func.count()).select_from(models.Draft)).scalar()
+        return db.session.connection().connection.dbapi_connection.info.transaction_status.name
+    app.add_url_rule("/_test/status", "test_status", status, methods=["GET", "POST"])
+    try:
+        client = app.test_client()
+        for _ in range(3):  # and again on connections coming back from the pool
+            assert client.get("/_test/status").data == b"IDLE"
+            assert client.post("/_test/status").data == b"INTRANS"
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        app.cleanup()
+
+
 def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
