@@ -10,12 +10,11 @@ No Flask, no database: this module is imported by the web layer, the CLI and the
 """
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Union
 
-from quiz.bank import Bank, Question
+from quiz.bank import Bank, Question, describe_value, did_you_mean
 from quiz.rules import per_bank
 
 # A cleaned answer: scale → int, choice → option id, multi → option ids in the bank's option order.
@@ -39,25 +38,11 @@ class AnswerError:
 
 
 def _describe(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return f"a boolean ({str(value).lower()})"
-    if isinstance(value, (int, float)):
-        return f"a number ({value})"
-    if isinstance(value, str):
-        short = value if len(value) <= 30 else value[:27] + "..."
-        return f"a string ('{short}')"
-    if isinstance(value, (list, tuple)):
-        return "a list"
-    if isinstance(value, Mapping):
-        return "an object"
-    return type(value).__name__
+    return describe_value(value, json_terms=True)
 
 
 def _did_you_mean(word: str, choices: Any) -> str:
-    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean '{match[0]}'?" if match else ""
+    return did_you_mean(word, list(choices))
 
 
 class _Table:

@@ -297,14 +297,17 @@ def json_schema() -> dict[str, Any]:
 # Loading
 # ---------------------------------------------------------------------------------------------
 
-def _did_you_mean(word: str, choices: Iterable[str]) -> str:
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """'; did you mean 'x'?' for the closest of `choices`, or ''."""
     match = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
     return f"; did you mean '{match[0]}'?" if match else ""
 
 
-def _describe(value: Any) -> str:
+def describe_value(value: Any, *, json_terms: bool = False) -> str:
+    """What a value is, for a message: 'a string ('yes')', 'a list'. With `json_terms` in the
+    words of a JSON client (null, object) rather than a YAML author (nothing, mapping)."""
     if value is None:
-        return "nothing (null)"
+        return "null" if json_terms else "nothing (null)"
     if isinstance(value, bool):
         return f"a boolean ({str(value).lower()})"
     if isinstance(value, (int, float)):
@@ -312,11 +315,15 @@ def _describe(value: Any) -> str:
     if isinstance(value, str):
         short = value if len(value) <= 30 else value[:27] + "..."
         return f"a string ('{short}')"
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
+    if isinstance(value, dict) or hasattr(value, "keys"):
+        return "an object" if json_terms else "a mapping"
     return type(value).__name__
+
+
+_did_you_mean = did_you_mean
+_describe = describe_value
 
 
 def _where(path: tuple[Any, ...], data: Any = None) -> str:
