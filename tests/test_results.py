@@ -259,14 +259,20 @@ def test_a_hybrid_plan_gives_the_primary_steps_then_only_new_ones(rich_app):
     section = re.search(r'<section class="next-steps".*?</section>', body, re.S).group(0)
     words = text_of(f'<main id="main">{section}</main>')
     # The researcher's plan as written, then the engineer's steps that say something new.
-    assert words.index("Reproduce one paper.") < words.index("Also on the Engineer side")
+    assert words.index("Researcher Reproduce one paper.") < words.index("Also on the Engineer side")
     assert words.count("Reproduce one paper.") == 1                  # word for word: once
-    assert words.count("Start as soon as possible") == 1             # the same lead-in: once
-    assert "ship a feature" not in words
+    # The same lead-in once: the engineer's take on it sits inside the researcher's step.
+    assert words.count("Start as soon as possible") == 1
+    assert "Start as soon as possible: read a paper a week. Engineer: ship a feature." in words
     assert words.count("Add the talk's common list") == 1            # a repeated sentence: once
     assert "Serving: put a model behind an API." in words            # the rest of that step stays
     assert "Users: watch someone use it." in words
-    assert section.count("<li>") == 5  # 3 researcher steps + 2 new engineer steps (of 4)
+    assert section.count("<li>") == 5  # 3 researcher steps + the 2 engineer steps on new topics
+    ko = client.get(f"/r/{token}?lang=ko").get_data(as_text=True)
+    section = re.search(r'<section class="next-steps".*?</section>', ko, re.S).group(0)
+    words = text_of(f'<main id="main">{section}</main>')
+    assert words.count("최대한 빨리 시작하세요") == 1 and "엔지니어: 기능 하나를 출시해요." in words
+    assert words.count("공통 역량") == 1 and "엔지니어 쪽으로 더 해 볼 일" in words
 
 
 def test_the_caveat_is_said_once_on_a_result_page(rich_app):

@@ -14,7 +14,7 @@ import os
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -89,7 +89,7 @@ class ResultView:
     archetype: dict[str, Any] | None             # title, description (Markup), similarity (int %)
     reasons: list[tuple[PathRow, list[Reason]]]
     advice: list[tuple[str, Any]]                # (path title, Markup)
-    next_steps: list[tuple[str, list[Any]]]      # (heading, [Markup]): the first path's plan, then the rest's new steps
+    next_steps: list[tuple[str, list[Step]]]     # (heading, steps): the first path's plan, then the rest's new steps
     reality: list[Any]                           # Markup, advice of fired rules
     process_work_reluctant: bool
     quality: list[str]
@@ -241,7 +241,7 @@ def _quality_notes(bank: Bank, codes: list[str], lang: str) -> list[str]:
 
 _SPACE = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-_LEAD = re.compile(r"\s*\*\*(.+?)\*\*")
+_LEAD = re.compile(r"\s*\*\*(.+?)\*\*")  # a step's bold lead-in: "**Start as soon as possible:** …"
 
 
 def _same_words(text: str) -> str:
@@ -262,39 +262,63 @@ def _without_caveat(advice: str) -> str:
     return "\n\n".join(kept) if kept else advice
 
 
-def _lead(step: str) -> str:
-    """A step's bold lead-in ("**Start as soon as possible:** …"), the topic it is about."""
-    m = _LEAD.match(step)
-    return _same_words(m.group(1)) if m else ""
+@dataclass
+class Step:
+    """One step of the plan; `also` holds other paths' advice on the same topic (same lead-in)."""
+
+    html: Any                                                   # Markup
+    also: list[tuple[str, Any]] = field(default_factory=list)   # (path name, Markup)
 
 
-def merge_steps(groups: list[tuple[PathRow, list[str]]]) -> list[tuple[str, list[Any]]]:
-    """Next steps of several paths as one plan: the first path's steps as written, then for each
-    other path only what is new. A step is not new when its text, or its bold lead-in ("Start as
-    soon as possible", "Prepare one strong punch"), was already given; a sentence repeated from a
-    step above ("Add the talk's common list: …") is left out of a step that is kept."""
-    merged: list[tuple[str, list[Any]]] = []
+def _new_sentences(text: str, seen: set[str]) -> str:
+    """`text` without the sentences in `seen` ("Add the talk's common list: …" said once)."""
+    return " ".join(s for s in _SENTENCE_END.split(text.strip()) if _same_words(s) not in seen)
+
+
+def merge_steps(groups: list[tuple[PathRow, list[str]]]) -> list[tuple[str, list[Step]]]:
+    """Next steps of several paths as one plan, each thing said once.
+
+    The first path's steps come as written. Another path's step is then
+    - left out when its text was already given word for word;
+    - folded into the step above that has the same bold lead-in ("Start as soon as possible",
+      "Prepare one strong punch"), as that path's take on it, without repeating the lead-in;
+    - otherwise listed under "Also on the … side".
+    Sentences already given ("Add the talk's common list: …") are left out of later steps.
+    """
+    merged: list[tuple[str, list[Step]]] = []
+    by_lead: dict[str, Step] = {}
     seen_texts: set[str] = set()
-    seen_leads: set[str] = set()
     seen_sentences: set[str] = set()
+
+    def remember(text: str) -> None:
+        seen_texts.add(_same_words(text))
+        seen_sentences.update(_same_words(s) for s in _SENTENCE_END.split(text.strip()))
+
     for i, (row, steps) in enumerate(groups):
-        kept: list[str] = []
-        for step in steps:
-            if i and (_same_words(step) in seen_texts or (_lead(step) and _lead(step) in seen_leads)):
-                continue
+        kept: list[Step] = []
+        for text in steps:
+            m = _LEAD.match(text)
+            lead = _same_words(m.group(1)) if m else ""
             if i:
-                sentences = _SENTENCE_END.split(step.strip())
-                step = " ".join(sentences[:1] + [s for s in sentences[1:] if _same_words(s) not in seen_sentences])
+                if _same_words(text) in seen_texts:
+                    continue
+                body = _new_sentences(text[m.end():] if m else text, seen_sentences)
+                if not body:
+                    continue
+                if lead in by_lead:
+                    by_lead[lead].also.append((row.name, markdown.render_inline(body)))
+                    remember(body)
+                    continue
+                text = f"{m.group(0).strip()} {body}" if m else body
+            step = Step(markdown.render_inline(text))
             kept.append(step)
-        for step in kept:
-            seen_texts.add(_same_words(step))
-            if _lead(step):
-                seen_leads.add(_lead(step))
-            seen_sentences.update(_same_words(s) for s in _SENTENCE_END.split(step.strip()))
-        if kept:
-            heading = row.title if not merged else gettext("Also on the %(path)s side", path=row.name)
-            merged.append((heading, [markdown.render_inline(s) for s in kept]))
-    return merged
+            if lead and lead not in by_lead:
+                by_lead[lead] = step
+            remember(text)
+        if kept or i == 0:
+            heading = row.title if i == 0 else gettext("Also on the %(path)s side", path=row.name)
+            merged.append((heading, kept))
+    return [(heading, kept) for heading, kept in merged if kept]
 
 
 def build_view(result: Any, lang: str) -> ResultView:

@@ -116,3 +116,97 @@ def test_compare_fits_a_phone(new_page, live_app, live_server):
     assert page.locator("h1").inner_text() == "결과 비교하기"
     assert page.locator("svg.bar").count() == 3 * 3
     assert overflow(page) <= 0
+
+
+# -- layout at 360 px, light and dark -----------------------------------------------------------
+
+def answers_where(app, bank_id: str, predicate, tries: int = 3000) -> dict:  # noqa: ANN001
+    """A random valid answer set whose outcome (scored by the real engine) satisfies `predicate`."""
+    from quiz import banks
+    from quiz.scoring import score
+    with app.app_context():
+        bank = banks.get(bank_id)
+        for seed in range(tries):
+            answers = random_answers(app, bank_id, seed)
+            if predicate(score(bank, {k: tuple(v) if isinstance(v, list) else v for k, v in answers.items()})):
+                return answers
+    raise AssertionError(f"no answer set of {bank_id} in {tries} tries gives that outcome")
+
+
+# For each element: how many lines each of its words spans (a word broken across lines spans 2).
+WORD_LINES = """(selector) => [...document.querySelectorAll(selector)].map(el => {
+  const node = el.firstChild, text = node.textContent, out = [];
+  for (const m of text.matchAll(/[^\\s–-]+/g)) {
+    const range = document.createRange();
+    range.setStart(node, m.index); range.setEnd(node, m.index + m[0].length);
+    const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+    out.push([m[0], tops.size]);
+  }
+  const all = document.createRange(); all.selectNodeContents(el);
+  return {text, lines: new Set([...all.getClientRects()].map(r => Math.round(r.top))).size, words: out};
+})"""
+
+
+@pytest.fixture
+def shipped(tmp_path, serve):  # noqa: ANN001, ANN201
+    if not (os.path.isdir(SHIPPED_BANKS) and os.listdir(SHIPPED_BANKS)):
+        pytest.fail("the shipped banks are missing")
+    app = make_app(tmp_path, banks=SHIPPED_BANKS)
+    return app, serve(app)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_bar_labels_sit_on_one_line_and_no_word_is_broken(new_page, shipped, lang):
+    app, base = shipped
+    hybrid = submit(app, "quick-check", answers_where(app, "quick-check", lambda o: o.hybrid and not o.balanced
+                                                      and "ops" in (o.primary, o.secondary)), lang=lang)
+    engineer = submit(app, "quick-check", answers_where(app, "quick-check", lambda o: not o.hybrid
+                                                        and o.primary == "engineer"), lang=lang)
+    page = new_page(js=False)
+    page.goto(f"{base}/r/{hybrid['token']}?lang={lang}")
+    labels = page.evaluate(WORD_LINES, ".bars .bar-label")
+    assert [label["text"] for label in labels] == (["Researcher", "Engineer", "Ops"] if lang == "en"
+                                                   else ["연구자", "엔지니어", "MLOps"])
+    assert all(label["lines"] == 1 for label in labels), labels   # was "Research/er" on two lines
+    # Compare labels people by their result; longer labels may wrap, but between words only.
+    page.goto(f"{base}/compare?r={hybrid['token']}&r={engineer['token']}&lang={lang}")
+    labels = page.evaluate(WORD_LINES, ".bars .bar-label")
+    assert len(labels) == 3 * 2
+    assert all(lines == 1 for label in labels for _, lines in label["words"]), labels
+    assert overflow(page) <= 0
+
+
+def _luminance(css_colour: str) -> float:
+    import re
+    r, g, b = (int(v) / 255 for v in re.findall(r"\d+", css_colour)[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_bar_tracks_match_the_colour_scheme(new_page, live_app, live_server, scheme):
+    result = submit(live_app)
+    page = new_page(js=False, color_scheme=scheme)
+    for url in (f"{live_server}/r/{result['token']}?lang=en", f"{live_server}/compare?r={result['token']}&lang=en"):
+        page.goto(url)
+        background = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
+        tracks = page.evaluate("() => [...document.querySelectorAll('svg.bar rect.track')]"
+                               ".map(r => getComputedStyle(r).fill)")
+        assert tracks, url
+        for fill in tracks:
+            if scheme == "dark":  # no light beige glaring on a dark page
+                assert _luminance(fill) < 0.3 and abs(_luminance(fill) - _luminance(background)) > 0.05, (fill, url)
+            else:
+                assert _luminance(fill) > 0.7, (fill, url)
+
+
+def test_the_first_line_under_the_header_has_room(new_page, live_app, live_server):
+    result = submit(live_app)
+    page = new_page(js=False)
+    for url, first in ((f"{live_server}/r/{result['token']}?lang=en", ".result .kicker"),
+                       (f"{live_server}/compare?r={result['token']}&lang=en", ".result h1")):
+        page.goto(url)
+        gap = page.evaluate("""([first]) => {
+            const text = document.createRange(); text.selectNodeContents(document.querySelector(first));
+            return text.getBoundingClientRect().top - document.querySelector('header.site').getBoundingClientRect().bottom;
+        }""", [first])
+        assert gap >= 16, (url, gap)  # the "RESULT" label and the compare heading touched the line
