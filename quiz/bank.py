@@ -511,7 +511,7 @@ class _MeaningChecker:
             if isinstance(then, dict) and isinstance(then.get("points"), dict):
                 scored_paths |= {k for k, v in then["points"].items() if v and isinstance(k, str)}
         for path, q in self.items("questions"):
-            pts = [q.get("weights")] + [o.get("points") for o in q.get("options") or [] if isinstance(o, dict)]
+            pts = [q.get("weights")] + [o.get("points") for o in _list(q.get("options")) if isinstance(o, dict)]
             gives = {k for p in pts if isinstance(p, dict) for k, v in p.items() if v and isinstance(k, str)}
             scored_paths |= gives
             if not gives and isinstance(q.get("id"), str) and q["id"] not in read_by_rules:
@@ -675,7 +675,7 @@ class _MeaningChecker:
                     self.add(ErrorCode.BANK_010, path + ("value",), op=op, type=qtype,
                              expected="a whole number", found=_describe(v))
         else:
-            option_ids = [o.get("id") for o in q.get("options") or [] if isinstance(o, dict)]
+            option_ids = [o.get("id") for o in _list(q.get("options")) if isinstance(o, dict)]
             for i, v in enumerate(values):
                 vpath = path + ("value",) + ((i,) if isinstance(value, list) else ())
                 if not isinstance(v, str):
@@ -701,6 +701,11 @@ class _MeaningChecker:
             for i, t in enumerate(traits):
                 if isinstance(t, str) and t not in flags_set:
                     self.add(ErrorCode.BANK_016, path + ("traits", i), trait=t)
+
+
+def _list(value: Any) -> list:
+    """`value` when it is a list, else []: the meaning pass runs on shapes that may be wrong."""
+    return value if isinstance(value, list) else []
 
 
 def _sorted(problems: list[Problem]) -> list[Problem]:
