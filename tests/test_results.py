@@ -9,6 +9,8 @@ import secrets
 import shutil
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import TINY_BANK, make_app
 
@@ -624,3 +626,49 @@ def test_compare_without_results_offers_a_form(client):
     r = client.get("/compare?lang=ko")
     assert r.status_code == 200
     assert r.get_data(as_text=True).count('name="r"') == 5
+
+
+# -- merging next steps: repeats go, advice stays ---------------------------------------------
+
+_LEADS = ["", "**Start as soon as possible:** ", "**Skills:** ", "**Prepare one strong punch.** "]
+_SENTENCES = ["Read a paper.", "Ship a feature.", "Add the talk's common list: grit, humility.",
+              "Build a pipeline!", "Learn X when you need it.", "Why does it work?"]
+_step = st.tuples(st.sampled_from(_LEADS), st.lists(st.sampled_from(_SENTENCES), min_size=1, max_size=3,
+                                                     unique=True)).map(lambda t: t[0] + " ".join(t[1]))
+
+
+def _parts(markup) -> tuple[str, list[str]]:  # noqa: ANN001
+    """(lead, sentences) of a rendered step, as a reader sees them."""
+    text = html.unescape(re.sub(r"<[^>]+>", "", str(markup))).strip()
+    lead = next((plain for plain in (re.sub(r"\*\*", "", lead).strip() for lead in _LEADS if lead)
+                 if text.startswith(plain)), "")
+    return lead, [s for s in re.split(r"(?<=[.!?])\s+", text[len(lead):].strip()) if s]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(groups=st.lists(st.lists(_step, max_size=5), min_size=1, max_size=3))
+def test_merged_next_steps_drop_repeats_but_never_advice(app, groups):
+    from quiz.blueprints.results import PathRow, merge_steps
+    rows = [PathRow(f"p{i}", f"Path {i}", f"P{i}", 50.0, "#000") for i in range(len(groups))]
+    with app.test_request_context("/?lang=en"):
+        merged = merge_steps(list(zip(rows, groups)))
+    shown = [step for _, steps in merged for step in steps]
+    # The first path's plan comes whole and as written.
+    first = [str(s.html) for s in shown[:len(groups[0])]]
+    from quiz import markdown
+    assert first == [str(markdown.render_inline(s)) for s in groups[0]]
+    # Every sentence of every path is on the page, and what later paths add repeats nothing.
+    first_said, added = [], []
+    for i, step in enumerate(shown):
+        (first_said if i < len(groups[0]) else added).extend(_parts(step.html)[1])
+        for _, also in step.also:
+            added += _parts(also)[1]
+    for steps in groups:
+        for text in steps:
+            assert set(_parts(markdown.render_inline(text))[1]) <= set(first_said + added), (text, merged)
+    assert len(added) == len(set(added)) and not set(added) & set(first_said), merged
+    # A later step keeps its lead-in unless the first plan has a step with the same one.
+    first_leads = {_parts(markdown.render_inline(text))[0] for text in groups[0]}
+    for step in shown[len(groups[0]):]:
+        assert _parts(step.html)[0] not in first_leads - {""}, merged
+    assert all(str(step.html).strip() for step in shown)

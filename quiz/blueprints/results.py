@@ -15,6 +15,7 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -244,6 +245,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _LEAD = re.compile(r"\s*\*\*(.+?)\*\*")  # a step's bold lead-in: "**Start as soon as possible:** …"
 
 
+@lru_cache(maxsize=8192)  # bank texts and their sentences: few, and the same on every page
 def _same_words(text: str) -> str:
     """Text reduced for comparing: no markup, case, spacing or closing punctuation."""
     return _SPACE.sub(" ", markdown.plain(text)).strip().rstrip(".:;!?。 ").casefold()
@@ -292,7 +294,9 @@ def merge_steps(groups: list[tuple[PathRow, list[str]]]) -> list[tuple[str, list
 
     def remember(text: str) -> None:
         seen_texts.add(_same_words(text))
-        seen_sentences.update(_same_words(s) for s in _SENTENCE_END.split(text.strip()))
+        m = _LEAD.match(text)
+        body = text[m.end():] if m else text  # the lead-in is not a sentence of its own
+        seen_sentences.update(_same_words(s) for s in _SENTENCE_END.split(body.strip()))
 
     for i, (row, steps) in enumerate(groups):
         kept: list[Step] = []
