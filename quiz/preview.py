@@ -111,11 +111,12 @@ def render(card: Card) -> bytes:
     draw.text((MARGIN, y), card.brand, font=font(28, bold=True), fill=ACCENT)
     y += 52
 
-    # The headline: as large as fits in two lines.
-    for size in (64, 56, 48, 40):
+    # The headline: on one line if it fits at 48 px or more (no lone last word), else as large as
+    # fits in two lines.
+    for size, most in ((64, 1), (56, 1), (48, 1), (64, 2), (56, 2), (48, 2), (40, 2)):
         face = font(size, bold=True)
         lines = _wrap(draw, card.headline, face, text_width)
-        if len(lines) <= 2:
+        if len(lines) <= most:
             break
     lines = lines[:2]
     for line in lines:

@@ -249,7 +249,7 @@ def test_a_balanced_result_says_so_everywhere_and_shows_every_path_alike(rich_ap
     with rich_app.test_request_context():
         card = preview_card(service.get_result(token), "en")
     assert card.headline == "Balanced: no single path stands out yet"
-    assert "do not point to one path yet" in card.subline
+    assert card.subline == "All path scores lie within 10 points of each other."
     assert not any(bar.primary for bar in card.bars)
 
 

@@ -547,8 +547,9 @@ def preview_card(result: Any, lang: str) -> preview.Card:
             pct = int(math.floor(float(out["archetype"].get("similarity") or 0) * 100 + 0.5))
             arch_line = gettext("Most like: %(title)s · %(pct)s%% similar", title=bank.text(arch.title, lang), pct=pct)
         primary = bank.path_by_id.get(out.get("primary"))
-        if balanced:
-            subline = balanced_line(bank)
+        if balanced:  # the page's sentence is too long for one line of the card
+            subline = gettext("All path scores lie within %(limit)s points of each other.",
+                              limit=int(round(bank.hybrid_margin)))
         else:
             subline = markdown.plain(bank.text(primary.summary, lang)) if primary else ""
         return preview.Card(
