@@ -672,3 +672,41 @@ def test_merged_next_steps_drop_repeats_but_never_advice(app, groups):
     for step in shown[len(groups[0]):]:
         assert _parts(step.html)[0] not in first_leads - {""}, merged
     assert all(str(step.html).strip() for step in shown)
+
+
+def test_a_balanced_quick_check_is_not_called_a_hybrid(shipped_app):
+    """The QA case: middling answers on the shipped quick check scored ~46/45/40, balanced, and
+    the page, its title and the card said "Researcher–engineer hybrid"."""
+    import random
+
+    from quiz import banks
+    from quiz.scoring import score
+    client = shipped_app.test_client()
+    with shipped_app.app_context():
+        bank = banks.get("quick-check")
+        rnd = random.Random(7)
+        for _ in range(5000):
+            answers = {}
+            for q in bank.questions:
+                if q.type == "scale":
+                    answers[q.id] = rnd.randint(q.scale.min, q.scale.max)
+                elif q.type == "choice":
+                    answers[q.id] = rnd.choice(q.options).id
+                else:
+                    answers[q.id] = [rnd.choice(q.options).id]
+            if score(bank, {k: tuple(v) if isinstance(v, list) else v for k, v in answers.items()}).balanced:
+                break
+        else:
+            raise AssertionError("no balanced answer set found in the quick check")
+    r = client.post("/api/results", json={"bank": "quick-check", "answers": answers, "lang": "ko"})
+    token = r.get_json()["token"]
+    for lang, headline in (("en", "Balanced: no single path stands out yet"), ("ko", "균형형: 아직 두드러지는 진로가 없어요")):
+        body = client.get(f"/r/{token}?lang={lang}").get_data(as_text=True)
+        assert f"<h1>{headline}</h1>" in body and meta(body, "og:title").startswith(headline)
+        assert body.count('<p class="summary">') == 3  # every path's summary, not two
+    from quiz import service
+    from quiz.blueprints.results import preview_card
+    with shipped_app.test_request_context():
+        card = preview_card(service.get_result(token), "ko")
+    assert card.headline == "균형형: 아직 두드러지는 진로가 없어요"
+    assert [b.label for b in card.bars] == ["연구자", "엔지니어", "MLOps"]
