@@ -36,7 +36,8 @@ PG_STATEMENT_TIMEOUT_MS = 10_000
 PG_IDLE_IN_TRANSACTION_TIMEOUT_MS = 30_000
 PG_CONNECT_TIMEOUT_S = 5  # a host that drops packets must not hold /healthz past gunicorn's timeout
 
-# Requests that must not change anything (RFC 9110 "safe" methods) read in a deferred transaction.
+# Requests that must not change anything (RFC 9110 "safe" methods) only read: in a deferred
+# transaction on SQLite, statement by statement (autocommit) on PostgreSQL.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
@@ -209,7 +210,6 @@ def _opportunistic_purge(app: Flask) -> None:
 # app.extensions["migrate"], never by a server.
 
 MIGRATIONS = os.path.join(ROOT, "migrations")
-
 
 _REVISION = re.compile(r"^revision\s*(?::[^=]+)?=\s*['\"]([^'\"]+)['\"]", re.M)
 _DOWN_REVISION = re.compile(r"^down_revision\s*(?::[^=]+)?=\s*(.*)$", re.M)
