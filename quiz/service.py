@@ -176,6 +176,11 @@ def _jsonable(clean: Mapping) -> dict[str, Any]:
     return out
 
 
+def result_for_submission(submission_id: str) -> models.Result | None:
+    """The result stored under a submission id, if any."""
+    return _by_submission_id(submission_id)
+
+
 def _by_submission_id(submission_id: str) -> models.Result | None:
     return db.session.execute(
         sa.select(models.Result).where(models.Result.submission_id == submission_id)).scalar_one_or_none()

@@ -381,6 +381,21 @@ def test_a_double_post_stores_one_result(app, client):
     assert r.status_code == 303 and r.headers["Location"] == first.headers["Location"]
 
 
+def test_a_draft_submitted_before_with_other_answers_leads_to_its_result(app, client):
+    """A crash between storing the result and marking the draft leaves a draft whose token is
+    already a submission id; if its answers change and it is submitted again, the taker lands on
+    the result it has, not on an error page."""
+    from quiz import banks, service
+    taker = _answered(client)
+    with app.app_context():
+        answers = {"fundamentals": 1, "first-week": "fix-pipeline", "tools": ["kubeflow"], "process-work": 5}
+        stored = service.submit(banks.get("tiny"), answers, submission_id=taker.token)
+        stored_token = stored.result.token
+    r = taker.submit(csrf(text(taker.get("review"))))
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"/r/{stored_token}")
+    assert len(stored_results(app)) == 1
+
+
 def _race(app, taker: Taker, clicks: int) -> list:  # noqa: ANN001
     """`clicks` submits of one form at once, as a double click sends them."""
     token = csrf(text(taker.get("review")))

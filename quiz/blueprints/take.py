@@ -423,6 +423,15 @@ def submit(bank_id: str, token: str):  # noqa: ANN201
                                else gettext("That answer is not one of the options. Please choose again."))
                   for e in exc.errors if e.question in by_id}
         return _render_review(bank, draft, errors=errors)
+    except service.SubmissionConflict:
+        # This draft was submitted before (a crash between storing its result and marking the
+        # draft), and its answers changed since. One draft is one attempt: show the result it
+        # already has rather than fail; a new attempt starts from the start page.
+        stored = service.result_for_submission(draft.token)
+        if stored is None:
+            raise
+        drafts.mark_submitted(draft, stored.token)
+        return redirect(_result_url(stored.token), 303)
     result_token = submission.result.token
     g.quiz_result_created = submission.created
     drafts.mark_submitted(draft, result_token)
