@@ -224,8 +224,13 @@ def result_exists(token: str) -> bool:
     """A primary-key-cheap check that caches make before serving, so no cache outlives a delete."""
     if not isinstance(token, str) or not token or len(token) > 64:
         return False
-    return db.session.execute(
-        sa.select(models.Result.id).where(models.Result.token == token)).first() is not None
+    # One Core statement on a pooled connection: the ORM session's unit of work costs more than
+    # the lookup itself, and this runs before every page served from a cache.
+    with db.engine.connect() as conn:
+        return conn.execute(_RESULT_EXISTS, {"token": token}).first() is not None
+
+
+_RESULT_EXISTS = sa.select(models.Result.id).where(models.Result.token == sa.bindparam("token")).limit(1)
 
 
 _snapshots: dict[str, Bank] = {}
