@@ -22,11 +22,11 @@ from urllib.parse import urlsplit
 
 from flask import (Blueprint, Response, abort, current_app, g, redirect, render_template, request,
                    session, url_for)
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale
 
 from quiz import markdown, preview, service
 from quiz.bank import Bank
-from quiz.i18n import LANGUAGES, select_locale
+from quiz.i18n import LANGUAGES, gettext, select_locale
 
 bp = Blueprint("results", __name__)
 
@@ -326,6 +326,29 @@ def merge_steps(groups: list[tuple[PathRow, list[str]]]) -> list[tuple[str, list
     return [(heading, kept) for heading, kept in merged if kept]
 
 
+_PLANS: OrderedDict[tuple[str, str, tuple[str, ...]], tuple[list, list]] = OrderedDict()
+_PLANS_KEPT = 256  # (bank version, language, paths shown): a bank of 3 paths has 3 × 2 × 10 at most
+_plans_lock = threading.Lock()
+
+
+def _advice_and_steps(bank: Bank, lang: str, shown: list[PathRow]) -> tuple[list, list]:
+    """The advice and the merged next steps of the paths shown: fixed by the bank's content, the
+    language and which paths are shown (in order), so worked out once per combination."""
+    key = (bank.content_hash, lang, tuple(r.id for r in shown))
+    with _plans_lock:
+        plan = _PLANS.get(key)
+    if plan is None:
+        paths = {p.id: p for p in bank.paths}
+        advice = [(r.title, markdown.render(_without_caveat(bank.text(paths[r.id].advice, lang)))) for r in shown]
+        steps = merge_steps([(r, [bank.text(s, lang) for s in paths[r.id].next_steps]) for r in shown])
+        plan = (advice, steps)
+        with _plans_lock:
+            _PLANS[key] = plan
+            while len(_PLANS) > _PLANS_KEPT:
+                _PLANS.popitem(last=False)
+    return plan
+
+
 def build_view(result: Any, lang: str) -> ResultView:
     bank = service.snapshot_bank(result)
     out = result.outcome or {}
@@ -347,8 +370,7 @@ def build_view(result: Any, lang: str) -> ResultView:
         shown = [primary] + ([secondary] if hybrid else [])
     paths = {p.id: p for p in bank.paths}
     summaries = [(r.title, bank.text(paths[r.id].summary, lang)) for r in shown]
-    advice = [(r.title, markdown.render(_without_caveat(bank.text(paths[r.id].advice, lang)))) for r in shown]
-    next_steps = merge_steps([(r, [bank.text(s, lang) for s in paths[r.id].next_steps]) for r in shown])
+    advice, next_steps = _advice_and_steps(bank, lang, shown)
 
     archetype = None
     if out.get("archetype"):
