@@ -127,27 +127,47 @@ def submit(bank: Bank, raw_answers: Mapping, *, lang: str = "en",
     outcome = score(bank, clean).to_dict()
 
     delete_key = new_token()
-    result = models.Result(
+    row = dict(
         token=new_token(), delete_key_hash=hash_key(delete_key), submission_id=submission_id,
         bank_id=bank.id, bank_version=bank.version, bank_hash=bank.content_hash,
         lang=lang if isinstance(lang, str) and lang in bank.languages else bank.languages[0],
         answers=answers, outcome=outcome, primary_path=outcome["primary"],
         created_at=models.utcnow())
-    try:
-        _ensure_snapshot(bank)
-        db.session.add(result)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        if submission_id is not None:
-            existing = _by_submission_id(submission_id)
-            if existing is not None:  # a concurrent request with the same id won the race
-                return Submission(_same_submission(existing, bank, clean, errors), False, None)
-        raise
-    except Exception:
-        db.session.rollback()
-        raise
+    snapshot = (db.engine.url.render_as_string(hide_password=True), bank.content_hash)
+    skipped_snapshot = False
+    for _attempt in range(2):
+        try:
+            # The snapshot (54 KB of JSON for the shipped bank) is sent once per database and
+            # process, not with every submission; see _stored_snapshots.
+            skipped_snapshot = snapshot in _stored_snapshots
+            if not skipped_snapshot:
+                _ensure_snapshot(bank)
+            result = models.Result(**row)
+            db.session.add(result)
+            db.session.commit()
+            _stored_snapshots.add(snapshot)
+            break
+        except IntegrityError:
+            db.session.rollback()
+            if submission_id is not None:
+                existing = _by_submission_id(submission_id)
+                if existing is not None:  # a concurrent request with the same id won the race
+                    return Submission(_same_submission(existing, bank, clean, errors), False, None)
+            if not skipped_snapshot:
+                raise
+            # The snapshot we remembered is not there (the database was replaced or restored):
+            # forget it and store the result again, snapshot first.
+            _stored_snapshots.discard(snapshot)
+        except Exception:
+            db.session.rollback()
+            raise
     return Submission(result, True, delete_key)
+
+
+# (database URL, bank content hash) of snapshots this process has seen committed. Snapshots are
+# never deleted (results point at them), so a submission need not resend one that is known to be
+# there; if it is gone after all, the result's foreign key fails and submit stores it again.
+_stored_snapshots: set[tuple[str, str]] = set()
 
 
 def _same_submission(existing: models.Result, bank: Bank, clean: Mapping, errors: list) -> models.Result:
