@@ -18,8 +18,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from PIL import Image, ImageDraw, ImageFont
+if TYPE_CHECKING:
+    from PIL import ImageDraw, ImageFont
+# Pillow is imported when a card is first drawn, not with the app: +5 MB of RSS in every worker
+# (gunicorn loads the app before forking) for a picture most workers never draw (cached on disk).
 
 WIDTH, HEIGHT = 1200, 630
 FONT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fonts")
@@ -65,6 +69,7 @@ def score_text(score: float) -> str:
 
 @lru_cache(maxsize=32)
 def font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont
     return ImageFont.truetype(BOLD if bold else REGULAR, size)
 
 
@@ -102,6 +107,7 @@ def _ellipsis(draw: ImageDraw.ImageDraw, text: str, face: ImageFont.FreeTypeFont
 
 def render(card: Card) -> bytes:
     """The card as PNG bytes, 1200×630."""
+    from PIL import Image, ImageDraw
     image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
     draw = ImageDraw.Draw(image)
     draw.rectangle((0, 0, 16, HEIGHT), fill=ACCENT)
