@@ -535,7 +535,7 @@ def show(token: str):  # noqa: ANN201
         if cached is not None and service.result_exists(token):
             html, etag = cached
             return _shared_page(html, etag)
-    result = service.get_result(token)
+    result = service.read_result(token)
     if result is None:
         abort(404, description=gettext("There is no result at this address. It may have been deleted."))
     lang = asked or _result_lang(result)
