@@ -142,9 +142,11 @@ def submit(bank: Bank, raw_answers: Mapping, *, lang: str = "en",
             skipped_snapshot = snapshot in _stored_snapshots
             if not skipped_snapshot:
                 _ensure_snapshot(bank)
-            result = models.Result(**row)
-            db.session.add(result)
+            # One Core INSERT rather than the ORM's unit of work (a third of a submission's CPU);
+            # the caller gets the same values as an unattached Result.
+            db.session.execute(_INSERT_RESULT, row)
             db.session.commit()
+            result = models.Result(**row)
             _stored_snapshots.add(snapshot)
             break
         except IntegrityError:
@@ -163,6 +165,8 @@ def submit(bank: Bank, raw_answers: Mapping, *, lang: str = "en",
             raise
     return Submission(result, True, delete_key)
 
+
+_INSERT_RESULT = sa.insert(models.Result.__table__)
 
 # (database URL, bank content hash) of snapshots this process has seen committed. Snapshots are
 # never deleted (results point at them), so a submission need not resend one that is known to be
