@@ -68,7 +68,10 @@ def peek(token: str) -> Any:
     or None: one Core SELECT, for the pages that only show a draft (a third of an ORM load)."""
     if not token or len(token) > 64:
         return None
-    return db.session.execute(_PEEK, {"token": token}).first()
+    # A pooled connection of its own, not the ORM session: the session's transaction
+    # bookkeeping cost more than the lookup (as for service.result_exists).
+    with db.engine.connect() as conn:
+        return conn.execute(_PEEK, {"token": token}).first()
 
 
 def save_answers(draft: Draft, given: dict[str, Any], cleared: tuple[str, ...] = (), lang: str | None = None) -> None:
