@@ -54,7 +54,7 @@ def postgres_available() -> str | None:
 
 # Tests that use these fixtures touch the database; `make test` runs them a second time on
 # PostgreSQL with `-m db` (tests calling make_app directly carry @pytest.mark.db themselves).
-DB_FIXTURES = frozenset({"app", "client", "runner", "shipped_app"})
+DB_FIXTURES = frozenset({"app", "client", "runner", "shipped_app", "new_app"})
 
 
 def pytest_configure(config) -> None:  # noqa: ANN001
@@ -126,28 +126,46 @@ def make_app(tmp_path, banks: str = TINY_BANK, database_url: str | None = None, 
     return app
 
 
-@pytest.fixture
-def app(tmp_path):  # noqa: ANN001, ANN201
-    app = make_app(tmp_path)
-    yield app
+def close_app(app) -> None:  # noqa: ANN001
+    """Release what a test app holds: its sessions, its pool, its private PostgreSQL schema."""
     from quiz.extensions import db
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
     if app.cleanup:
         app.cleanup()
+
+
+@pytest.fixture
+def app(tmp_path):  # noqa: ANN001, ANN201
+    app = make_app(tmp_path)
+    yield app
+    close_app(app)
 
 
 @pytest.fixture
 def shipped_app(tmp_path):  # noqa: ANN001, ANN201
     app = make_app(tmp_path, banks=SHIPPED_BANKS)
     yield app
-    from quiz.extensions import db
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if app.cleanup:
-        app.cleanup()
+    close_app(app)
+
+
+@pytest.fixture
+def new_app(tmp_path):  # noqa: ANN001, ANN201
+    """Apps made in a test (other banks or settings), closed afterwards. `shared=True` puts them
+    on one SQLite file, as several processes of one deployment share a database."""
+    made = []
+
+    def make(shared: bool = False, **options):  # noqa: ANN003, ANN202
+        if shared:
+            options.setdefault("database_url", f"sqlite:///{tmp_path}/shared.sqlite3")
+        app = make_app(tmp_path, **options)
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        close_app(app)
 
 
 @pytest.fixture

@@ -12,33 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import TINY_BANK, make_app
+from tests.conftest import TINY_BANK
 
 ANSWERS = {"fundamentals": 5, "first-week": "read-papers", "tools": ["pytorch"], "process-work": 4}
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]+$")
-
-
-@pytest.fixture
-def new_app(tmp_path):  # noqa: ANN001, ANN201
-    """Apps made in a test (other banks or settings), closed afterwards. `shared=True` puts them
-    on one SQLite file, as several processes of one deployment share a database."""
-    made = []
-
-    def make(shared: bool = False, **options):  # noqa: ANN003, ANN202
-        if shared:
-            options.setdefault("database_url", f"sqlite:///{tmp_path}/shared.sqlite3")
-        app = make_app(tmp_path, **options)
-        made.append(app)
-        return app
-
-    yield make
-    from quiz.extensions import db
-    for app in made:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        if app.cleanup:
-            app.cleanup()
 
 
 def submit(client, answers=None, lang="en"):  # noqa: ANN001, ANN201
