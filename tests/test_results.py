@@ -401,13 +401,13 @@ def test_share_metadata_points_to_the_absolute_preview_and_honours_quiz_base_url
     body = client.get(f"/r/{token}?lang=en").get_data(as_text=True)
     assert meta(body, "og:image") == f"https://quiz.example.org/r/{token}.png?lang=en"
     assert meta(body, "twitter:image") == meta(body, "og:image")
-    assert meta(body, "og:url") == f"https://quiz.example.org/r/{token}"
+    assert meta(body, "og:url") == f"https://quiz.example.org/r/{token}?lang=en"
     assert meta(body, "og:title") == "Researcher · Know Yourself"
     assert meta(body, "og:description") == "Papers and fundamentals."
     assert meta(body, "twitter:card") == "summary_large_image"
     assert (meta(body, "og:image:width"), meta(body, "og:image:height")) == ("1200", "630")
     assert "Researcher" in meta(body, "og:image:alt")
-    assert f'value="https://quiz.example.org/r/{token}"' in body
+    assert f'value="https://quiz.example.org/r/{token}?lang=en"' in body
 
 
 def test_share_metadata_without_base_url_uses_the_request_host(client):
@@ -430,25 +430,31 @@ def test_the_share_card_is_in_the_results_language_whoever_opens_the_page(app, c
     assert meta(body, "og:image") == f"http://localhost/r/{token}.png?lang=en"
 
 
-def test_a_link_unfurler_sending_no_language_gets_the_page_in_the_results_language(app):
-    ko_token = submit(app.test_client(), lang="ko")["token"]
-    en_token = submit(app.test_client(), lang="en")["token"]
-    bot = app.test_client()  # no ?lang, no session, no Accept-Language: what unfurling bots send
-    ko = bot.get(f"/r/{ko_token}").get_data(as_text=True)
+def test_the_shared_link_carries_the_results_language_and_plain_links_follow_the_contract(app):
+    """CONTRACT §4: ?lang=, then Accept-Language, then English. The link a taker copies carries
+    ?lang= of the result, so a friend (or the bot unfurling it, which sends no Accept-Language)
+    sees the page the taker saw."""
+    taker = app.test_client()
+    ko_token = submit(taker, lang="ko")["token"]
+    page = taker.get(f"/r/{ko_token}?lang=ko").get_data(as_text=True)
+    share = re.search(r'id="share-url" type="url" readonly value="([^"]+)"', page).group(1)
+    assert share.endswith(f"/r/{ko_token}?lang=ko")
+    assert meta(page, "og:url") == share
+    bot = app.test_client()  # no session, no Accept-Language: what unfurling bots send
+    ko = bot.get(share.replace("http://localhost", "")).get_data(as_text=True)
     assert '<html lang="ko">' in ko and "<h1>연구자</h1>" in ko
     assert meta(ko, "og:locale") == "ko_KR" and meta(ko, "og:title").startswith("연구자 · ")
-    assert "<h1>Researcher</h1>" in bot.get(f"/r/{en_token}").get_data(as_text=True)
-    # An Accept-Language with none of our languages says nothing either.
-    assert "<h1>연구자</h1>" in bot.get(f"/r/{ko_token}", headers={"Accept-Language": "fr-FR"}).get_data(as_text=True)
-    # People keep their choice (the cached bot page is not served to them): Accept-Language, ...
-    r = app.test_client().get(f"/r/{ko_token}", headers={"Accept-Language": "en-GB,en;q=0.9"})
-    assert "<h1>Researcher</h1>" in r.get_data(as_text=True)
+    # A plain address with nothing to go on is English, as everywhere else.
+    plain = app.test_client().get(f"/r/{ko_token}").get_data(as_text=True)
+    assert '<html lang="en">' in plain and "<h1>Researcher</h1>" in plain
+    # People keep their choice: Accept-Language ...
+    r = app.test_client().get(f"/r/{ko_token}", headers={"Accept-Language": "ko-KR,ko;q=0.9"})
+    assert "<h1>연구자</h1>" in r.get_data(as_text=True)
     assert "Accept-Language" in r.headers["Vary"]
-    # ... ?lang=, and the choice the session remembers from it.
+    # ... and the choice the session remembers from ?lang=.
     person = app.test_client()
     assert "<h1>Researcher</h1>" in person.get(f"/r/{ko_token}?lang=en").get_data(as_text=True)
     assert "<h1>Researcher</h1>" in person.get(f"/r/{ko_token}").get_data(as_text=True)
-    assert '<html lang="ko">' in bot.get(f"/r/{ko_token}").get_data(as_text=True)  # still, for the bot
 
 
 def test_a_shared_page_is_cacheable_with_an_etag_and_revalidated(client):

@@ -505,27 +505,19 @@ def _owner_key(token: str) -> str | None:
 
 # -- routes -----------------------------------------------------------------------------------
 
-def _viewer_lang() -> str | None:
-    """The language this visitor asked for: ?lang=, the session's choice, or a language of ours
-    in Accept-Language. None when the request says nothing (link-unfurling bots send no
-    Accept-Language): the page then speaks the result's own language."""
-    if (request.args.get("lang") in LANGUAGES or session.get("lang") in LANGUAGES
-            or request.accept_languages.best_match(LANGUAGES)):
-        return select_locale()
-    return None
-
-
 def _result_lang(result: Any) -> str:
     return result.lang if result.lang in LANGUAGES else "en"
 
 
 @bp.get("/r/<token>")
 def show(token: str):  # noqa: ANN201
-    asked = _viewer_lang()
+    # The page speaks the visitor's language (CONTRACT §4: ?lang=, then Accept-Language, then
+    # English). The link the taker shares carries ?lang= of the result, so a friend opening it,
+    # and the bot that unfurls it, see what the taker saw.
+    lang = select_locale()
     owner_key = _owner_key(token)
     base = share_base()
-    # A page for a visitor who asked for no language is the result's language: cached apart.
-    cache_key = (token, asked or "result", base)
+    cache_key = (token, lang, base)
     # Only plain addresses are cached: the language links repeat any other query arguments.
     cacheable = owner_key is None and set(request.args) <= {"lang"}
     if cacheable:
@@ -538,14 +530,12 @@ def show(token: str):  # noqa: ANN201
     result = service.read_result(token)
     if result is None:
         abort(404, description=gettext("There is no result at this address. It may have been deleted."))
-    lang = asked or _result_lang(result)
-    g.lang = lang  # quiz.i18n.select_locale (Flask-Babel, <html lang>) reads it from here
     if owner_key is not None and not service.key_matches(result, owner_key):
         owner_key = None
     view = build_view(result, lang)
     html = render_template(
         "results/show.html", v=view, owner_key=owner_key, share_base=base,
-        share_url=f"{base}{url_for('results.show', token=token)}",
+        share_url=f"{base}{url_for('results.show', token=token, lang=_result_lang(result))}",
         # The share card speaks the result's language, whoever opens the page.
         image_url=f"{base}{url_for('results.preview_png', token=token, lang=_result_lang(result))}",
         delete_url=url_for("results.confirm_delete", token=token, key=owner_key) if owner_key else None,
