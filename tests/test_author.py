@@ -40,3 +40,7 @@ def test_production_opens_authoring_with_the_key(tmp_path):
     assert c.get("/author/?key=wrong").status_code == 404
     assert c.get("/author/?key=s3cret").status_code == 200
     assert c.get("/author/tiny").status_code == 200  # kept in the session
+
+
+def test_author_answers_at_the_contract_address_without_a_redirect(client):
+    assert client.get("/author").status_code == 200

@@ -41,12 +41,12 @@ def _excerpt(lines: list[str], line: int, col: int) -> dict:
     return {"line": line, "text": text, "caret": " " * max(col - 1, 0) + "^"}
 
 
-@bp.get("/")
+@bp.get("/", strict_slashes=False)
 def index():  # noqa: ANN201
     return render_template("author/index.html", banks=list(banks.registry()), problems=None, source="")
 
 
-@bp.post("/")
+@bp.post("/", strict_slashes=False)
 def check():  # noqa: ANN201
     """Check pasted YAML: every problem with its line shown and a caret under the column."""
     source = request.form.get("source", "")
