@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.conftest import make_app, need
+from tests.conftest import close_app, make_app, need
 
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -47,15 +47,6 @@ class LiveServer:
         self.server.server_close()
 
 
-def _dispose(app) -> None:  # noqa: ANN001
-    from quiz.extensions import db
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if getattr(app, "cleanup", None):
-        app.cleanup()
-
-
 @pytest.fixture
 def serve() -> Iterator[Callable]:
     servers: list[LiveServer] = []
@@ -74,7 +65,7 @@ def serve() -> Iterator[Callable]:
 def live_app(tmp_path):  # noqa: ANN001, ANN201
     app = make_app(tmp_path)
     yield app
-    _dispose(app)
+    close_app(app)
 
 
 @pytest.fixture

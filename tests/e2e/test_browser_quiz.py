@@ -247,14 +247,13 @@ def test_a_reload_keeps_picks_not_yet_sent(new_page, live_server):
 @pytest.fixture
 def limited_server(tmp_path, serve):  # noqa: ANN001, ANN201
     """The tiny bank with its multi question limited to two picks, served."""
-    from tests.conftest import TINY_BANK
-    from tests.e2e.conftest import _dispose
+    from tests.conftest import TINY_BANK, close_app
     bank = tmp_path / "limited.yaml"
     with open(TINY_BANK, encoding="utf-8") as fh:
         bank.write_text(fh.read().replace("    type: multi\n", "    type: multi\n    max_choices: 2\n"), encoding="utf-8")
     app = make_app(tmp_path, banks=str(bank))
     yield serve(app)
-    _dispose(app)
+    close_app(app)
 
 
 def test_a_pick_past_the_limit(page, limited_server, js_enabled):
