@@ -78,10 +78,10 @@ def init_app(app: Flask) -> None:
             db.session.rollback()
         except Exception:  # noqa: BLE001
             pass
+        if isinstance(exc, sa_exc.ProgrammingError) and not _missing_schema(exc):
+            return unexpected(exc)  # a bug in a statement, logged there as one
         app.logger.error("database unavailable on %s %s: %s", request.method, request.path,
                          str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-        if isinstance(exc, sa_exc.ProgrammingError) and not _missing_schema(exc):
-            return unexpected(exc)
         if wants_json():
             response = json_error(503, "database_unavailable",
                                   "the database is unavailable; nothing was stored, please retry shortly")
