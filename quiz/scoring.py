@@ -484,23 +484,7 @@ def score(bank: Bank, answers: Mapping[str, Answer]) -> Outcome:
     # Summed per path in answer order, then rules: the same order for the same answers.
     raw = [sum(column) for column in zip(*vectors)] if vectors else [0.0] * n
 
-    # Normalise against the bank's attainable range; a path nobody can move sits at 50.
-    exact = [50.0] * n
-    lo, hi = t.lo, t.hi
-    for p in range(n):
-        span = hi[p] - lo[p]
-        if span > EPSILON:
-            v = (raw[p] - lo[p]) / span * 100.0
-            exact[p] = 0.0 if v < 0.0 else 100.0 if v > 100.0 else v
-
-    # Rank: highest first; on equal scores the path listed first in the bank wins (stable sort).
-    ranking = sorted(range(n), key=lambda p: -exact[p])
-    primary = ranking[0]
-    secondary = ranking[1] if n > 1 else None
-    margin = exact[primary] - exact[secondary] if secondary is not None else 0.0
-    hybrid = secondary is not None and (margin <= EPSILON or margin < t.hybrid_margin - EPSILON)
-    spread = exact[primary] - exact[ranking[-1]]
-    balanced = spread <= EPSILON or spread < t.hybrid_margin - EPSILON
+    exact, primary, secondary, margin, hybrid, balanced = _place(t, raw)
 
     archetype, archetype_ranking = _archetypes(t, exact, flags)
     explained.sort(key=_first, reverse=True)  # stable (also reversed): answer order, then rules
@@ -527,6 +511,48 @@ def score(bank: Bank, answers: Mapping[str, Answer]) -> Outcome:
 
 
 _first, _second = operator.itemgetter(0), operator.itemgetter(1)
+
+
+def _place(t: _Tables, raw: list[float]) -> tuple[list[float], int, int | None, float, bool, bool]:
+    """Raw scores → (0–100 scores, primary, secondary, margin, hybrid, balanced), paths by index:
+    the step from raw sums to the outcome, shared by `score` and `outcome_of_raw`."""
+    n = t.n
+    # Normalise against the bank's attainable range; a path nobody can move sits at 50.
+    exact = [50.0] * n
+    lo, hi = t.lo, t.hi
+    for p in range(n):
+        span = hi[p] - lo[p]
+        if span > EPSILON:
+            v = (raw[p] - lo[p]) / span * 100.0
+            exact[p] = 0.0 if v < 0.0 else 100.0 if v > 100.0 else v
+
+    # Rank: highest first; on equal scores the path listed first in the bank wins (stable sort).
+    ranking = sorted(range(n), key=lambda p: -exact[p])
+    primary = ranking[0]
+    secondary = ranking[1] if n > 1 else None
+    margin = exact[primary] - exact[secondary] if secondary is not None else 0.0
+    hybrid = secondary is not None and (margin <= EPSILON or margin < t.hybrid_margin - EPSILON)
+    spread = exact[primary] - exact[ranking[-1]]
+    balanced = spread <= EPSILON or spread < t.hybrid_margin - EPSILON
+    return exact, primary, secondary, margin, hybrid, balanced
+
+
+def outcome_of_raw(bank: Bank, raw: list[float]) -> dict[str, Any]:
+    """The outcome core `{"primary", "secondary", "hybrid", "balanced"}` that raw scores (one per
+    path, in the bank's path order) give: exactly as `score` places them."""
+    t = _tables(bank)
+    _, primary, secondary, _, hybrid, balanced = _place(t, list(raw))
+    paths = t.path_ids
+    return {"primary": paths[primary], "secondary": paths[secondary] if secondary is not None else None,
+            "hybrid": hybrid, "balanced": balanced}
+
+
+def outcome_key(outcome: Mapping[str, Any] | Outcome) -> tuple[str, str | None, bool, bool]:
+    """What makes two outcomes the same: primary, hybrid, balanced, and secondary when hybrid
+    (a non-hybrid result does not name its runner-up). Takes an Outcome or its dict."""
+    get = outcome.get if isinstance(outcome, Mapping) else outcome.__dict__.get
+    hybrid = bool(get("hybrid"))
+    return get("primary"), get("secondary") if hybrid else None, hybrid, bool(get("balanced"))
 
 
 def _archetypes(t: _Tables, exact: list[float], flags: list[str]) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
