@@ -71,6 +71,13 @@ class Leaf(Model):
     value: Union[Annotated[int, Strict()], Slug, tuple[Union[Annotated[int, Strict()], Slug], ...]]
 
 
+class FlagLeaf(Model):
+    """True when a rule set this flag. Only result-page content may read flags: rules set them,
+    so a rule reading one would depend on the order rules run in."""
+
+    flag: Slug
+
+
 class All(Model):
     all: tuple["Condition", ...] = Field(min_length=1)
 
@@ -85,16 +92,16 @@ class Not(Model):
 
 def _condition_kind(value: Any) -> str:
     if isinstance(value, dict):
-        for kind in ("all", "any", "not"):
+        for kind in ("all", "any", "not", "flag"):
             if kind in value:
                 return kind
         return "leaf"
-    return {All: "all", Any_: "any", Not: "not"}.get(type(value), "leaf")
+    return {All: "all", Any_: "any", Not: "not", FlagLeaf: "flag"}.get(type(value), "leaf")
 
 
 Condition = Annotated[
     Union[Annotated[All, Tag("all")], Annotated[Any_, Tag("any")], Annotated[Not, Tag("not")],
-          Annotated[Leaf, Tag("leaf")]],
+          Annotated[FlagLeaf, Tag("flag")], Annotated[Leaf, Tag("leaf")]],
     Discriminator(_condition_kind),
 ]
 for _m in (All, Any_, Not):
@@ -102,7 +109,7 @@ for _m in (All, Any_, Not):
 
 
 def leaves(cond: Any) -> Iterator[Leaf]:
-    """Every leaf of a condition, depth first."""
+    """Every answer leaf of a condition, depth first (flag leaves are not answer leaves)."""
     stack = [cond]
     while stack:
         c = stack.pop()
@@ -135,14 +142,52 @@ class Contradiction(Model):
     message: Text
 
 
+class Block(Model):
+    """A piece of results-page text that may depend on the taker: shown when `when` holds (over
+    the answers and the flags rules set). Steps with the same `topic` are alternatives: a page
+    shows the first that applies."""
+
+    id: Slug | None = None
+    when: Condition | None = None
+    topic: Slug | None = None
+    text: Text
+
+
+def _block_or_text(value: Any) -> str:
+    # A block is a mapping with `text`; a localised text maps language codes (never "text").
+    if isinstance(value, Block) or (isinstance(value, dict) and "text" in value):
+        return "block"
+    return "text"
+
+
+# Results-page content: a text shown as it is, or a list of blocks, each shown when it applies.
+Content = Union[Text, tuple[Block, ...]]
+# A next step: a text, or a block with a condition and a topic.
+Step = Annotated[Union[Annotated[Text, Tag("text")], Annotated[Block, Tag("block")]],
+                 Discriminator(_block_or_text)]
+
+
 class Path(Model):
     id: Slug
     title: Text
     # A name short enough to combine: "Engineer–ops hybrid", a bar label on a phone, the share card.
     short_title: Text | None = None
     summary: Text
-    advice: Text
-    next_steps: tuple[Text, ...] = ()
+    # Shown when this path leads the result.
+    advice: Content
+    # What this path adds when it comes second (a hybrid without its own `pairs` entry, or a
+    # balanced result); the page falls back to nothing rather than repeating `advice`.
+    secondary: Content | None = None
+    next_steps: tuple[Step, ...] = ()
+
+
+class Pair(Model):
+    """Content for a hybrid of two paths, in either order: their middle ground, not two pages
+    glued together."""
+
+    paths: tuple[Slug, Slug]
+    advice: Content | None = None
+    next_steps: tuple[Step, ...] = ()
 
 
 class Archetype(Model):
@@ -151,6 +196,8 @@ class Archetype(Model):
     description: Text
     profile: dict[Slug, Annotated[float, Strict(), Field(ge=0, le=100)]]
     traits: tuple[Slug, ...] = ()
+    # How to get to this day from where the taker stands (shown when it is the closest day).
+    from_here: Content | None = None
 
 
 class Section(Model):
@@ -192,6 +239,7 @@ class Bank(Model):
     description: Text | None = None
     hybrid_margin: Annotated[float, Strict(), Field(ge=0, le=100)] = 10
     paths: tuple[Path, ...] = Field(min_length=1)
+    pairs: tuple[Pair, ...] = ()
     archetypes: tuple[Archetype, ...] = ()
     sections: tuple[Section, ...] = ()
     questions: tuple[Question, ...] = Field(min_length=1)
@@ -217,6 +265,10 @@ class Bank(Model):
     @cached_property
     def question_by_id(self) -> dict[str, Question]:
         return {q.id: q for q in self.questions}
+
+    @cached_property
+    def pair_by_paths(self) -> dict[frozenset[str], Pair]:
+        return {frozenset(p.paths): p for p in self.pairs}
 
     @cached_property
     def archetype_by_id(self) -> dict[str, Archetype]:
@@ -505,6 +557,10 @@ class _MeaningChecker:
                     flags_set.add(then["flag"])
         for path, c in self.items("contradictions"):
             read_by_rules |= self.check_condition(c.get("when"), path + ("when",))
+        # Results-page content: its conditions may also read the flags rules set.
+        for path, block in self.content_blocks():
+            read_by_rules |= self.check_condition(block.get("when"), path + ("when",), flags=flags_set)
+        self.check_pairs()
         scored_paths: set[str] = set()
         for path, rule in self.items("rules"):
             then = rule.get("then")
@@ -525,22 +581,25 @@ class _MeaningChecker:
         return self.problems
 
     # -- texts --------------------------------------------------------------------------------
-    _TEXT_KEYS = {"title", "short_title", "summary", "advice", "description", "intro", "text", "help", "message"}
+    _TEXT_KEYS = {"title", "short_title", "summary", "advice", "description", "intro", "text", "help", "message",
+                  "secondary", "from_here"}
 
     def check_texts(self, node: Any, path: tuple[Any, ...]) -> None:
         """Every localised text has each declared language, and no other."""
         if isinstance(node, dict):
             for key, value in node.items():
                 p = path + (key,)
-                is_text = key in self._TEXT_KEYS or (
-                    len(path) >= 1 and path[-1] in ("labels",)) or (
-                    len(path) >= 2 and path[-2] == "next_steps")
+                if key == "when":
+                    continue  # a condition, not text
+                is_text = key in self._TEXT_KEYS or (len(path) >= 1 and path[-1] in ("labels",))
                 if is_text and (isinstance(value, str) or (isinstance(value, dict) and value and all(
                         isinstance(v, str) for v in value.values()))):
                     self.check_text(value, p)
                 elif key == "next_steps" and isinstance(value, list):
                     for i, item in enumerate(value):
-                        if isinstance(item, (str, dict)):
+                        if isinstance(item, dict) and "text" in item:
+                            self.check_texts(item, p + (i,))  # a block: its `text`
+                        elif isinstance(item, (str, dict)):
                             self.check_text(item, p + (i,))
                 else:
                     self.check_texts(value, p)
@@ -627,14 +686,52 @@ class _MeaningChecker:
                     self.add(ErrorCode.BANK_015, path + ("max_choices",), value=mc, count=len(options))
 
     # -- conditions ---------------------------------------------------------------------------
-    def check_condition(self, cond: Any, path: tuple[Any, ...]) -> set[str]:
-        """Check a condition; return the ids of the questions it reads."""
+    def content_blocks(self) -> Iterator[tuple[tuple[Any, ...], dict]]:
+        """Every results-page block (a mapping with `text`, maybe `when`), with its path."""
+        for kind, keys in (("paths", ("advice", "secondary", "next_steps")), ("pairs", ("advice", "next_steps")),
+                           ("archetypes", ("from_here",))):
+            for path, item in self.items(kind):
+                for key in keys:
+                    for i, block in enumerate(_list(item.get(key))):
+                        if isinstance(block, dict) and "text" in block:
+                            yield path + (key, i), block
+
+    def check_pairs(self) -> None:
+        seen: dict[frozenset, int] = {}
+        for path, pair in self.items("pairs"):
+            ids = pair.get("paths")
+            if not isinstance(ids, list):
+                continue
+            for i, pid in enumerate(ids):
+                if isinstance(pid, str) and self.path_ids and pid not in self.path_ids:
+                    self.add(ErrorCode.BANK_002, path + ("paths", i), id=pid,
+                             suggestion=_did_you_mean(pid, self.path_ids), known=", ".join(self.path_ids))
+            if len(ids) == 2 and all(isinstance(x, str) for x in ids):
+                key = frozenset(ids)
+                if len(key) == 1:
+                    self.add(ErrorCode.BANK_021, path + ("paths",), problem=f"names '{ids[0]}' twice")
+                elif key in seen:
+                    self.add(ErrorCode.BANK_021, path + ("paths",),
+                             problem=f"repeats the pair on line {seen[key]}")
+                else:
+                    seen[key] = self.doc.where(path + ("paths",))[0]
+
+    def check_condition(self, cond: Any, path: tuple[Any, ...], flags: set[str] | None = None) -> set[str]:
+        """Check a condition; return the ids of the questions it reads. `flags`: the flags rules
+        set, for content conditions, which may read them; None for rules, which may not."""
         read: set[str] = set()
         stack = [(cond, path)]
         while stack:
             c, p = stack.pop()
             if not isinstance(c, dict):
                 continue
+            if "flag" in c:
+                flag = c.get("flag")
+                if flags is None:
+                    self.add(ErrorCode.BANK_022, p + ("flag",), key=True)
+                elif isinstance(flag, str) and flag not in flags:
+                    self.add(ErrorCode.BANK_023, p + ("flag",), flag=flag,
+                             suggestion=_did_you_mean(flag, flags))
             for kind in ("all", "any"):
                 if isinstance(c.get(kind), list):
                     stack.extend((sub, p + (kind, i)) for i, sub in enumerate(c[kind]))

@@ -75,6 +75,11 @@ class ErrorCode(enum.Enum):
     BANK_019 = Detail("error", "the bank declares no paths", "add at least two paths")
     BANK_020 = Detail("warning", "path '{id}' gets no points from any question or rule",
                       "it can never win; add questions that score it")
+    BANK_021 = Detail("error", "this pair {problem}", "a pair names two different paths, once per bank")
+    BANK_022 = Detail("error", "a rule or contradiction cannot read a flag",
+                      "flags are set by rules; only results-page content ('when' in advice, steps, "
+                      "from_here) may read them")
+    BANK_023 = Detail("warning", "flag '{flag}' is never set by a rule, so this never holds{suggestion}")
 
     @property
     def severity(self) -> str:

@@ -12,9 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from quiz.bank import All, Any_, Bank, Leaf, Not, leaves
+from quiz.bank import All, Any_, Bank, FlagLeaf, Leaf, Not, leaves
 
 Predicate = Callable[[Mapping[str, Any]], bool]
+
+# Content conditions read the flags of a result as well as its answers: the flags sit in the same
+# mapping under this key, which no question id can take (ids are lowercase slugs).
+FLAGS = "@flags"
 
 SYMBOLS = {"==": "=", "!=": "≠", "<": "<", "<=": "≤", ">": ">", ">=": "≥"}
 
@@ -90,6 +94,9 @@ def compile_condition(cond: Any, bank: Bank | None = None) -> Predicate:
     questions become set lookups (answers must then be validated ones)."""
     if isinstance(cond, Leaf):
         return _leaf_predicate(cond, bank)
+    if isinstance(cond, FlagLeaf):
+        flag = cond.flag
+        return lambda a: flag in a.get(FLAGS, ())
     if isinstance(cond, All):
         return _all(tuple(compile_condition(c, bank) for c in cond.all))
     if isinstance(cond, Any_):
@@ -113,6 +120,8 @@ def _value_text(value: Any) -> str:
 
 def describe(cond: Any, *, top: bool = True) -> str:
     """The condition as a person reads it, e.g. "process-work ≤ 2 and tools contains kubeflow"."""
+    if isinstance(cond, FlagLeaf):
+        return f"flag {cond.flag}"
     if isinstance(cond, Leaf):
         if cond.op == "in":
             return f"{cond.question} in {_value_text(cond.value)}"

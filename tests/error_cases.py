@@ -114,6 +114,9 @@ CASES: dict[str, tuple[str, str | bytes, int]] = {
     summary: {en: Products., ko: 제품.}
     advice: {en: Ship., ko: 출시.}
 """, "  []\n").replace("paths:\n  []", "paths: []"), 5),
+    "BANK_021": ("a pair that names one path twice", _sub("archetypes:\n", "pairs:\n  - paths: [researcher, researcher]\n    advice: {en: Both., ko: 둘 다.}\narchetypes:\n"), 15),
+    "BANK_022": ("a rule that reads a flag", _sub('{question: fundamentals, op: ">=", value: 4}', '{flag: deep}'), 42),
+    "BANK_023": ("advice shown on a flag no rule sets", _sub("    advice: {en: Read., ko: 읽기.}", "    advice:\n      - text: {en: Read., ko: 읽기.}\n        when: {flag: deep-reader}"), 11),
     "BANK_020": ("a path nothing scores", _sub("weights: {researcher: 2, engineer: -1}", "weights: {researcher: 2}").replace("points: {engineer: 2}", "points: {researcher: 1}"), 10),
 }
 

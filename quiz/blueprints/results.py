@@ -24,7 +24,7 @@ from flask import (Blueprint, Response, abort, current_app, g, redirect, render_
                    session, url_for)
 from flask_babel import force_locale
 
-from quiz import markdown, preview, service
+from quiz import content, markdown, preview, service
 from quiz.bank import Bank
 from quiz.i18n import LANGUAGES, gettext, select_locale
 
@@ -61,18 +61,20 @@ class PathRow:
 @dataclass
 class Reason:
     question: str
-    answer: str     # "You answered 1 of 5 (Not me at all)." / "You chose: Read papers"
-    direction: str  # for scales: which way of answering counts towards the path; else ""
-    points: float
-
-    @property
-    def plural(self) -> int:
-        """The count that picks "point" or "points" (gettext wants a whole number)."""
-        return 1 if abs(float(self.points)) == 1 else 2
+    answer: str     # "You answered 5 of 5 (Gladly)." / "You chose: Read papers"
+    points: float   # what this answer gave the path
 
     @property
     def points_text(self) -> str:
         return f"{round(float(self.points), 1):+g}"
+
+
+@dataclass
+class Change:
+    """One "what would change the result": the answer changes and the outcome they would give."""
+
+    changes: list[tuple[str, str, str]]   # (question, what was answered, what instead)
+    outcome: str                          # the headline it would have
 
 
 @dataclass
@@ -86,16 +88,19 @@ class ResultView:
     secondary: PathRow | None
     hybrid: bool
     balanced: bool
-    margin: float
+    margin: int                                  # primary − secondary as the bars show them
     summaries: list[tuple[str, str]]             # (path title, summary)
-    archetype: dict[str, Any] | None             # title, description (Markup), similarity (int %)
-    reasons: list[tuple[PathRow, list[Reason]]]
-    advice: list[tuple[str, Any]]                # (path title, Markup)
-    next_steps: list[tuple[str, list[Step]]]     # (heading, steps): the first path's plan, then the rest's new steps
+    archetype: dict[str, Any] | None             # title, description, similarity (int %), from_here
+    runner_up: dict[str, Any] | None             # the second closest daily life: title, similarity
+    reasons: list[tuple[PathRow, list[Reason]]]  # no reasons: the path is near zero or nothing pointed there
+    advice: list[tuple[str, Any]]                # (heading, Markup): the lead path, then what the second adds
+    next_steps: list[Any]                        # Markup, one plan of 3–5 steps
     reality: list[Any]                           # Markup, advice of fired rules
     process_work_reluctant: bool
     quality: list[str]
     created_at: str
+    stability: int | None = None                 # % of resampled answer sets with the same outcome
+    what_would_change: list[Change] = field(default_factory=list)
     meta_description: str = ""
 
     @property
@@ -165,6 +170,7 @@ def balanced_line(bank: Bank) -> str:
 
 
 def _scale_answer(q: Any, answer: Any, bank: Bank, lang: str) -> str:
+    """'You answered 5 of 5 (Gladly).': the position chosen, never called points."""
     label = q.scale.labels.get(answer) if isinstance(answer, int) else None
     label = bank.text(label, lang) if label else ""
     if q.scale.min == 1:
@@ -179,42 +185,60 @@ def _scale_answer(q: Any, answer: Any, bank: Bank, lang: str) -> str:
                    max=q.scale.max)
 
 
-def _answer_text(bank: Bank, qid: str, answer: Any, row: PathRow, lang: str) -> tuple[str, str]:
-    """(what the taker answered, which way of answering counts towards the path)."""
+def _answer_text(bank: Bank, qid: str, answer: Any, path_id: str, lang: str) -> str:
+    """What the taker answered, in their words (for a multi answer, the options that gave this
+    path its points)."""
     q = bank.question_by_id.get(qid)
     if q is None:
-        return str(answer), ""
+        return str(answer)
     if q.type == "scale":
-        # Said for every scale, so a reverse-keyed item ("Not me at all" adding to Ops) reads right.
-        weight = q.weights.get(row.id) or 0
-        direction = (gettext("Higher answers count towards %(path)s.", path=row.name) if weight > 0 else
-                     gettext("Lower answers count towards %(path)s.", path=row.name) if weight < 0 else "")
-        return _scale_answer(q, answer, bank, lang), direction
+        return _scale_answer(q, answer, bank, lang)
     if q.type == "choice":
         option = q.option_by_id.get(answer)
-        return gettext("You chose: %(answer)s", answer=bank.text(option.text, lang) if option else str(answer)), ""
+        return gettext("You chose: %(answer)s", answer=bank.text(option.text, lang) if option else str(answer))
     chosen = [q.option_by_id[o] for o in (answer or []) if o in q.option_by_id]
-    # For a multi answer, name the chosen options that gave this path its points.
-    relevant = [o for o in chosen if o.points.get(row.id)] or chosen
-    return gettext("You chose: %(answer)s", answer=", ".join(bank.text(o.text, lang) for o in relevant)), ""
+    relevant = [o for o in chosen if o.points.get(path_id)] or chosen
+    return gettext("You chose: %(answer)s", answer=", ".join(bank.text(o.text, lang) for o in relevant))
 
 
-def _reasons(bank: Bank, result_answers: dict[str, Any], contributions: list[dict[str, Any]],
-             row: PathRow, lang: str) -> list[Reason]:
-    mine = [c for c in contributions if c.get("path") == row.id and (c.get("points") or 0) > 0]
-    mine.sort(key=lambda c: -c["points"])
+# Below this score (of 100) a path gets one honest sentence instead of a list of small reasons.
+NEAR_ZERO = 15
+
+
+def _reasons(bank: Bank, answers: dict[str, Any], contributions: list[dict[str, Any]], row: PathRow,
+             lang: str) -> list[Reason]:
+    """The answers (and rules) that moved this path most *relative to the others*.
+
+    An answer that gives every path the same points ("I'd gladly do the work around modelling",
+    which both checklists of the talk share) moves no path against another, so it is no reason
+    for this result; an answer counts for a path by how far its points for that path exceed its
+    average over all paths.
+    """
+    if row.score < NEAR_ZERO:
+        return []
+    paths = bank.path_ids
+    by_source: dict[tuple[str, str], dict[str, float]] = {}
+    for c in contributions:
+        source = ("question", c["question"]) if "question" in c else ("rule", c.get("rule", ""))
+        by_source.setdefault(source, {})[c.get("path")] = float(c.get("points") or 0.0)
+    ranked = []
+    for (kind, ident), points in by_source.items():
+        mine = points.get(row.id, 0.0)
+        lead = mine - sum(points.get(p, 0.0) for p in paths) / len(paths)
+        if mine > 0 and lead > 1e-9:
+            ranked.append((-lead, -mine, kind, ident, mine))
+    ranked.sort(key=lambda r: r[:2])
     out = []
-    for c in mine[:TOP_REASONS]:
-        if "question" in c:
-            q = bank.question_by_id.get(c["question"])
-            text = bank.text(q.text, lang) if q else c["question"]
-            answer, direction = _answer_text(bank, c["question"], result_answers.get(c["question"]), row, lang)
-            out.append(Reason(text, answer, direction, c["points"]))
-        elif "rule" in c:
-            rule = next((r for r in bank.rules if r.id == c["rule"]), None)
+    for _, _, kind, ident, mine in ranked[:TOP_REASONS]:
+        if kind == "question":
+            q = bank.question_by_id.get(ident)
+            out.append(Reason(bank.text(q.text, lang) if q else ident,
+                              _answer_text(bank, ident, answers.get(ident), row.id, lang), mine))
+        else:
+            rule = next((r for r in bank.rules if r.id == ident), None)
             text = bank.text(rule.description, lang) if rule and rule.description else \
-                gettext("A combination of your answers (rule “%(id)s”)", id=c["rule"])
-            out.append(Reason(text, "", "", c["points"]))
+                gettext("A combination of your answers")
+            out.append(Reason(text, "", mine))
     return out
 
 
@@ -239,11 +263,45 @@ def _quality_notes(bank: Bank, codes: list[str], lang: str) -> list[str]:
     return notes
 
 
+# -- what would change it ---------------------------------------------------------------------
+
+def _answer_words(bank: Bank, qid: str, value: Any, lang: str) -> str:
+    """An answer as the taker saw it: '4', '5 (Gladly)', 'Read papers', 'A, B' (or 'none')."""
+    q = bank.question_by_id.get(qid)
+    if q is None:
+        return str(value)
+    if q.type == "scale":
+        label = q.scale.labels.get(value) if isinstance(value, int) else None
+        return f"{value} ({bank.text(label, lang)})" if label else str(value)
+    if q.type == "choice":
+        option = q.option_by_id.get(value)
+        return bank.text(option.text, lang) if option else str(value)
+    chosen = [bank.text(q.option_by_id[o].text, lang) for o in (value or []) if o in q.option_by_id]
+    return ", ".join(chosen) if chosen else gettext("none of these")
+
+
+def _changes(bank: Bank, stored: list[dict[str, Any]], lang: str) -> list[Change]:
+    out = []
+    for entry in stored or []:
+        changes = []
+        for c in entry.get("changes") or []:
+            q = bank.question_by_id.get(c.get("question"))
+            if q is None:
+                break
+            changes.append((markdown.plain(bank.text(q.text, lang)), _answer_words(bank, q.id, c.get("from"), lang),
+                            _answer_words(bank, q.id, c.get("to"), lang)))
+        else:
+            if changes:
+                out.append(Change(changes, headline(bank, entry.get("outcome") or {}, lang)))
+    return out
+
+
 # -- saying things once -------------------------------------------------------------------------
 
 _SPACE = re.compile(r"\s+")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-_LEAD = re.compile(r"\s*\*\*(.+?)\*\*")  # a step's bold lead-in: "**Start as soon as possible:** …"
+# a sentence ends at . ! or ?, also inside a bold lead-in ("**Start now.** Then …")
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?]\*\*))\s+")
+_LIST_ITEM = re.compile(r"^(\s*(?:[-*+]|\d+[.)])\s+)(.*)$")
 
 
 @lru_cache(maxsize=8192)  # bank texts and their sentences: few, and the same on every page
@@ -252,101 +310,69 @@ def _same_words(text: str) -> str:
     return _SPACE.sub(" ", markdown.plain(text)).strip().rstrip(".:;!?。 ").casefold()
 
 
-def _without_caveat(advice: str) -> str:
-    """Advice without a paragraph that only repeats the page's caveat ("A mirror, not a verdict.").
+class SaidOnce:
+    """Markdown texts with every sentence already said on the page left out.
 
-    Banks end each path's advice with it; the results page says it once, in its caveat box, so a
-    hybrid page does not say it three times over.
+    Texts are taken in page order; a paragraph or list item whose sentences were all said before
+    disappears, and so does a text left empty. Bold lead-ins ("**Start as soon as possible.**")
+    count as sentences of their own, so two steps may share one only if the page shows one.
     """
-    caveats = {_same_words(gettext("A mirror, not a verdict")),
-               _same_words(gettext("A result is a mirror, not a verdict."))}
-    paragraphs = re.split(r"\n\s*\n", advice)
-    kept = [p for p in paragraphs if _same_words(p) not in caveats]
-    return "\n\n".join(kept) if kept else advice
+
+    def __init__(self, already: list[str] = ()):
+        self.seen: set[str] = set()
+        for text in already:
+            self.keep(text)
+
+    def _fresh(self, line: str) -> str:
+        kept = []
+        for sentence in _SENTENCE_END.split(line.strip()):
+            key = _same_words(sentence)
+            if not key:
+                continue
+            if key in self.seen:
+                continue
+            self.seen.add(key)
+            kept.append(sentence)
+        return " ".join(kept)
+
+    def keep(self, text: str) -> str:
+        """`text` without sentences said before; '' when nothing new is left."""
+        lines = []
+        for line in text.splitlines():
+            if not line.strip():
+                lines.append("")
+                continue
+            m = _LIST_ITEM.match(line)
+            prefix, body = (m.group(1), m.group(2)) if m else ("", line)
+            fresh = self._fresh(body)
+            if fresh:
+                lines.append(prefix + fresh)
+        out = "\n".join(lines).strip()
+        return re.sub(r"\n{3,}", "\n\n", out)
 
 
-@dataclass
-class Step:
-    """One step of the plan; `also` holds other paths' advice on the same topic (same lead-in)."""
-
-    html: Any                                                   # Markup
-    also: list[tuple[str, Any]] = field(default_factory=list)   # (path name, Markup)
+def _caveat_sentences() -> list[str]:
+    """The page's own caveat, which banks' advice often repeats ("A mirror, not a verdict.")."""
+    return [gettext("A mirror, not a verdict"), gettext("A result is a mirror, not a verdict.")]
 
 
-def _new_sentences(text: str, seen: set[str]) -> str:
-    """`text` without the sentences in `seen` ("Add the talk's common list: …" said once)."""
-    return " ".join(s for s in _SENTENCE_END.split(text.strip()) if _same_words(s) not in seen)
+def _advice(bank: Bank, lang: str, rows: dict[str, PathRow], primary: PathRow, secondary: PathRow | None,
+            composition: content.Composition, said: SaidOnce) -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = []
 
+    def add(heading: str, texts: list[Any]) -> None:
+        body = "\n\n".join(filter(None, (said.keep(bank.text(t, lang)) for t in texts)))
+        if body:
+            out.append((heading, markdown.render(body)))
 
-def merge_steps(groups: list[tuple[PathRow, list[str]]]) -> list[tuple[str, list[Step]]]:
-    """Next steps of several paths as one plan, each thing said once.
-
-    The first path's steps come as written. Another path's step is then
-    - left out when its text was already given word for word;
-    - folded into the step above that has the same bold lead-in ("Start as soon as possible",
-      "Prepare one strong punch"), as that path's take on it, without repeating the lead-in;
-    - otherwise listed under "Also on the … side".
-    Sentences already given ("Add the talk's common list: …") are left out of later steps.
-    """
-    merged: list[tuple[str, list[Step]]] = []
-    by_lead: dict[str, Step] = {}
-    seen_texts: set[str] = set()
-    seen_sentences: set[str] = set()
-
-    def remember(text: str) -> None:
-        seen_texts.add(_same_words(text))
-        m = _LEAD.match(text)
-        body = text[m.end():] if m else text  # the lead-in is not a sentence of its own
-        seen_sentences.update(_same_words(s) for s in _SENTENCE_END.split(body.strip()))
-
-    for i, (row, steps) in enumerate(groups):
-        kept: list[Step] = []
-        for text in steps:
-            m = _LEAD.match(text)
-            lead = _same_words(m.group(1)) if m else ""
-            if i:
-                if _same_words(text) in seen_texts:
-                    continue
-                body = _new_sentences(text[m.end():] if m else text, seen_sentences)
-                if not body:
-                    continue
-                if lead in by_lead:
-                    by_lead[lead].also.append((row.name, markdown.render_inline(body)))
-                    remember(body)
-                    continue
-                text = f"{m.group(0).strip()} {body}" if m else body
-            step = Step(markdown.render_inline(text))
-            kept.append(step)
-            if lead and lead not in by_lead:
-                by_lead[lead] = step
-            remember(text)
-        if kept or i == 0:
-            heading = row.title if i == 0 else gettext("Also on the %(path)s side", path=row.name)
-            merged.append((heading, kept))
-    return [(heading, kept) for heading, kept in merged if kept]
-
-
-_PLANS: OrderedDict[tuple[str, str, tuple[str, ...]], tuple[list, list]] = OrderedDict()
-_PLANS_KEPT = 256  # (bank version, language, paths shown): a bank of 3 paths has 3 × 2 × 10 at most
-_plans_lock = threading.Lock()
-
-
-def _advice_and_steps(bank: Bank, lang: str, shown: list[PathRow]) -> tuple[list, list]:
-    """The advice and the merged next steps of the paths shown: fixed by the bank's content, the
-    language and which paths are shown (in order), so worked out once per combination."""
-    key = (bank.content_hash, lang, tuple(r.id for r in shown))
-    with _plans_lock:
-        plan = _PLANS.get(key)
-    if plan is None:
-        paths = {p.id: p for p in bank.paths}
-        advice = [(r.title, markdown.render(_without_caveat(bank.text(paths[r.id].advice, lang)))) for r in shown]
-        steps = merge_steps([(r, [bank.text(s, lang) for s in paths[r.id].next_steps]) for r in shown])
-        plan = (advice, steps)
-        with _plans_lock:
-            _PLANS[key] = plan
-            while len(_PLANS) > _PLANS_KEPT:
-                _PLANS.popitem(last=False)
-    return plan
+    if composition.lead:
+        add(gettext("Advice: %(path)s", path=primary.title), composition.lead)
+    for source, texts in composition.adds:
+        if source == "pair" and secondary is not None:
+            add(gettext("Where %(first)s and %(second)s meet", first=primary.name, second=secondary.name), texts)
+        elif source in rows:
+            add(gettext("What the %(path)s side adds", path=rows[source].name), texts)
+    return out
 
 
 def build_view(result: Any, lang: str) -> ResultView:
@@ -363,45 +389,70 @@ def build_view(result: Any, lang: str) -> ResultView:
     primary = by_id.get(out.get("primary")) or rows[0]
     secondary = by_id.get(out.get("secondary") or "")
     hybrid = bool(out.get("hybrid")) and secondary is not None and not balanced
+    answers = result.answers or {}
 
     if balanced:  # every path on equal footing, highest score first
         shown = sorted(rows, key=lambda r: -r.score)
     else:
         shown = [primary] + ([secondary] if hybrid else [])
-    paths = {p.id: p for p in bank.paths}
+    paths = bank.path_by_id
     summaries = [(r.title, bank.text(paths[r.id].summary, lang)) for r in shown]
-    advice, next_steps = _advice_and_steps(bank, lang, shown)
+    composition = content.compose(bank, answers, out)
+    said = SaidOnce(_caveat_sentences())
 
-    archetype = None
-    if out.get("archetype"):
-        arch = bank.archetype_by_id.get(out["archetype"].get("id"))
+    # Rules' reality checks come first on the page when the process-work check fired.
+    rules = {r.id: r for r in bank.rules}
+    flags = out.get("flags") or []
+    reality_texts = [bank.text(rules[rid].then.advice, lang)
+                     for rid in out.get("advice") or [] if rid in rules and rules[rid].then.advice]
+    reality_first = "process-work-reluctant" in flags
+    if reality_first:
+        reality = [markdown.render(t) for t in filter(None, map(said.keep, reality_texts))]
+
+    archetype = runner_up = None
+    ranking = out.get("archetype_ranking") or ([out["archetype"]] if out.get("archetype") else [])
+    if ranking:
+        arch = bank.archetype_by_id.get(ranking[0].get("id"))
         if arch is not None:
-            similarity = out["archetype"].get("similarity") or 0
             archetype = {"title": bank.text(arch.title, lang),
-                         "description": markdown.render(bank.text(arch.description, lang)),
-                         "similarity": int(math.floor(float(similarity) * 100 + 0.5))}
+                         "description": markdown.render(said.keep(bank.text(arch.description, lang))),
+                         "similarity": _percent(ranking[0].get("similarity")),
+                         "from_here": [markdown.render(t) for t in
+                                       filter(None, (said.keep(bank.text(x, lang)) for x in composition.archetype))]}
+        second = bank.archetype_by_id.get(ranking[1].get("id")) if len(ranking) > 1 else None
+        if second is not None:
+            runner_up = {"title": bank.text(second.title, lang), "similarity": _percent(ranking[1].get("similarity"))}
 
-    answers = result.answers or {}
+    advice = _advice(bank, lang, by_id, primary, secondary, composition, said)
+    steps = [markdown.render_inline(t) for t in
+             filter(None, (said.keep(bank.text(s, lang)) for s in composition.steps))]
+    if not reality_first:
+        reality = [markdown.render(t) for t in filter(None, map(said.keep, reality_texts))]
+
     contributions = out.get("contributions") or []
     reasons = [(row, _reasons(bank, answers, contributions, row, lang)) for row in rows]
-
-    rules = {r.id: r for r in bank.rules}
-    reality = [markdown.render(bank.text(rules[rid].then.advice, lang))
-               for rid in out.get("advice") or [] if rid in rules and rules[rid].then.advice]
-    flags = out.get("flags") or []
+    stability = out.get("stability")
+    margin = int(primary.score_text) - int(secondary.score_text) if secondary is not None else 0
 
     return ResultView(
         token=result.token, lang=lang, bank=bank, rows=rows,
         headline=headline(bank, out, lang), primary=primary, secondary=secondary, hybrid=hybrid,
-        balanced=balanced, margin=float(out.get("margin") or 0.0),
-        summaries=summaries, archetype=archetype, reasons=reasons, advice=advice,
-        next_steps=next_steps, reality=reality,
-        process_work_reluctant="process-work-reluctant" in flags,
+        balanced=balanced, margin=margin,
+        summaries=summaries, archetype=archetype, runner_up=runner_up, reasons=reasons, advice=advice,
+        next_steps=steps, reality=reality,
+        process_work_reluctant=reality_first,
         quality=_quality_notes(bank, out.get("quality") or [], lang),
         created_at=service.iso_utc(result.created_at),
+        stability=_percent(stability) if isinstance(stability, (int, float)) else None,
+        what_would_change=_changes(bank, out.get("what_would_change") or [], lang),
         meta_description=(balanced_line(bank) if balanced else
                           markdown.plain(summaries[0][1]) if summaries else ""),
     )
+
+
+def _percent(share: Any) -> int:
+    """0.874 → 87 (halves up, as the bars round)."""
+    return int(math.floor(float(share or 0) * 100 + 0.5))
 
 
 # -- the rendered-page cache ------------------------------------------------------------------
