@@ -31,9 +31,17 @@ from quiz.rules import compile_condition, compiled, per_bank
 ENUMERATION_CAP = 200_000
 
 # Archetype similarity = PROFILE_WEIGHT × profile closeness + TRAIT_WEIGHT × trait agreement,
-# when the bank defines any traits; profile closeness alone otherwise.
+# when the bank defines any traits; profile closeness alone otherwise (docs/scoring.md §5).
 PROFILE_WEIGHT = 0.75
 TRAIT_WEIGHT = 0.25
+# Closeness falls off as a bell curve of the distance per path: exp(−(d/√n)² / 2σ²). With σ = 20
+# points a day 10 points away per path is 0.88 close, 20 away 0.61 and 30 away 0.32, so the
+# closest and the next closest day read differently (a straight line from 1 to 0 over the
+# whole cube put three different days at 92, 91 and 88%).
+CLOSENESS_SPREAD = 20.0
+# An archetype with no traits is neutral on traits (agreement ½); one with traits agrees (1) when
+# the result has any of them and disagrees (0) when it has none.
+NEUTRAL_AGREEMENT = 0.5
 
 # A multi question with this many options or fewer has every answer's effect tabled at load
 # (2^8 = 256 answers); larger ones are summed per answer.
@@ -182,7 +190,6 @@ class _Tables:
         self.archetypes = tuple((a.id, tuple(float(a.profile.get(p, 0.0)) for p in self.path_ids),
                                  frozenset(a.traits)) for a in bank.archetypes)
         self.trait_vocabulary = frozenset(t for a in bank.archetypes for t in a.traits)
-        self.profile_scale = 100.0 * math.sqrt(self.n)
         self.ones, self.sixes = (1,) * self.n, (6,) * self.n  # round() digits, for map()
         extremes = _Extremes(bank)
         self.extremes = extremes
@@ -559,20 +566,17 @@ def _archetypes(t: _Tables, exact: list[float], flags: list[str]) -> tuple[dict[
     """The nearest archetype and the full ranking (see docs/scoring.md for the formula)."""
     if not t.archetypes:
         return None, []
-    dist, scale = math.dist, t.profile_scale
+    dist, n, spread = math.dist, t.n, 2.0 * CLOSENESS_SPREAD ** 2
     scored = []
-    if t.trait_vocabulary:
-        mine = t.trait_vocabulary.intersection(flags)
-        for i, (aid, profile, traits) in enumerate(t.archetypes):
-            if mine or traits:
-                agreement = len(mine & traits) / len(mine | traits)
-            else:
-                agreement = 1.0  # neither the result nor the archetype has a trait: they agree
-            similarity = PROFILE_WEIGHT * (1.0 - dist(exact, profile) / scale) + TRAIT_WEIGHT * agreement
-            scored.append((-similarity, i, aid))
-    else:
-        for i, (aid, profile, _) in enumerate(t.archetypes):
-            scored.append((dist(exact, profile) / scale - 1.0, i, aid))
+    mine = t.trait_vocabulary.intersection(flags)
+    for i, (aid, profile, traits) in enumerate(t.archetypes):
+        closeness = math.exp(-(dist(exact, profile) ** 2 / n) / spread)
+        if t.trait_vocabulary:
+            agreement = NEUTRAL_AGREEMENT if not traits else 1.0 if mine & traits else 0.0
+            similarity = PROFILE_WEIGHT * closeness + TRAIT_WEIGHT * agreement
+        else:
+            similarity = closeness
+        scored.append((-similarity, i, aid))
     scored.sort()  # best first; equal similarity: bank order
     ranking = [{"id": aid, "similarity": round(-neg, 2)} for neg, _, aid in scored]
     return dict(ranking[0]), ranking
