@@ -43,9 +43,10 @@ def init_app(app: Flask) -> None:
                 raise
             registry = BrokenRegistry(exc)
     if not isinstance(registry, BrokenRegistry):
-        from quiz import scoring
+        from quiz import scoring, sensitivity
         for bank in registry:  # exact score bounds are computed here, once, not per request
             scoring.prepare(bank)
+            sensitivity.prepare(bank)  # and what the stability and what-would-change analyses need
     app.extensions["quiz_banks"] = registry
 
 

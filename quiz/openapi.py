@@ -131,10 +131,37 @@ _SCHEMAS: dict[str, Any] = {
                                              "back, so it must be hard to guess: a UUID is a good choice"},
         },
     },
+    "ArchetypeMatch": {
+        "type": "object", "required": ["id", "title", "similarity"],
+        "properties": {"id": {"type": "string"}, "title": {"type": "string"},
+                       "similarity": {"type": "number", "description": "0–1, two decimals"}},
+    },
+    "WhatWouldChange": {
+        "type": "object", "required": ["changes", "outcome"],
+        "properties": {
+            "changes": {"type": "array", "minItems": 1, "maxItems": 3, "items": {
+                "type": "object", "required": ["question", "from", "to"],
+                "properties": {
+                    "question": {"type": "string", "description": "a question id"},
+                    "from": {"$ref": "#/components/schemas/AnswerValue"},
+                    "to": {"$ref": "#/components/schemas/AnswerValue"}}},
+                        "description": "answer changes, each on a different question, in the bank's order"},
+            "outcome": {"type": "object", "required": ["primary", "secondary", "hybrid", "balanced"],
+                        "description": "the outcome the answers would give with these changes",
+                        "properties": {"primary": {"type": "string"}, "secondary": {"type": ["string", "null"]},
+                                       "hybrid": {"type": "boolean"}, "balanced": {"type": "boolean"}}},
+        },
+    },
+    "AnswerValue": {
+        "description": "an answer as submitted: an integer (scale), an option id (choice) or a list of "
+                       "option ids (multi)",
+        "oneOf": [{"type": "integer"}, {"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+    },
     "Result": {
         "type": "object",
         "required": ["token", "url", "bank", "scores", "primary", "secondary", "hybrid", "balanced", "margin",
-                     "archetype", "flags", "quality", "rules_fired", "contributions", "created_at"],
+                     "archetype", "archetypes", "stability", "what_would_change", "flags", "quality",
+                     "rules_fired", "contributions", "created_at"],
         "properties": {
             "token": {"type": "string"},
             "url": {"type": "string", "format": "uri", "description": "the shareable results page"},
@@ -148,10 +175,21 @@ _SCHEMAS: dict[str, Any] = {
             "hybrid": {"type": "boolean"},
             "balanced": {"type": "boolean"},
             "margin": {"type": "number"},
-            "archetype": {"oneOf": [{"type": "null"}, {
-                "type": "object", "required": ["id", "title", "similarity"],
-                "properties": {"id": {"type": "string"}, "title": {"type": "string"},
-                               "similarity": {"type": "number"}}}]},
+            "archetype": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/ArchetypeMatch"}],
+                          "description": "the most similar archetype (the first of `archetypes`); null when "
+                                         "the bank has none"},
+            "archetypes": {"type": "array", "items": {"$ref": "#/components/schemas/ArchetypeMatch"},
+                           "description": "every archetype of the bank, most similar first"},
+            "stability": {"type": ["number", "null"], "minimum": 0, "maximum": 1,
+                          "description": "the share of resampled answer sets (a bootstrap over the answered "
+                                         "questions, fixed seed, 200 draws) whose outcome (primary, hybrid, "
+                                         "balanced, and secondary when hybrid) equals this one; null for a "
+                                         "result stored before it was computed"},
+            "what_would_change": {
+                "type": "array", "maxItems": 3, "items": {"$ref": "#/components/schemas/WhatWouldChange"},
+                "description": "up to three smallest sets of answer changes (fewest changes first) that "
+                               "would change the outcome, each with the outcome it would give; [] when "
+                               "none was found, and for a result stored before it was computed"},
             "flags": {"type": "array", "items": {"type": "string"}},
             "quality": {"type": "array", "items": {"type": "string"}},
             "rules_fired": {"type": "array", "items": {"type": "string"}},

@@ -115,6 +115,7 @@ def submit(bank: Bank, raw_answers: Mapping, *, lang: str = "en",
 
     from quiz.answers import validate_answers
     from quiz.scoring import score
+    from quiz.sensitivity import analyse
 
     clean, errors = validate_answers(bank, raw_answers)
     existing = _by_submission_id(submission_id) if submission_id is not None else None
@@ -125,6 +126,8 @@ def submit(bank: Bank, raw_answers: Mapping, *, lang: str = "en",
         raise InvalidAnswers(errors)
     answers = _jsonable(clean)
     outcome = score(bank, clean).to_dict()
+    # How firm the result is and what would change it: computed once, here, and stored with it.
+    outcome.update(analyse(bank, clean, outcome))
 
     delete_key = new_token()
     row = dict(
@@ -344,12 +347,16 @@ def result_json(result: models.Result, *, lang: str, base_url: str,
     """The result as CONTRACT §4 shows it. `delete_key` only for the answer that created it."""
     bank = snapshot_bank(result)
     out = result.outcome or {}
-    archetype = None
-    if out.get("archetype"):
-        arch = bank.archetype_by_id.get(out["archetype"].get("id"))
-        archetype = {"id": out["archetype"].get("id"),
-                     "title": bank.text(arch.title, lang) if arch else out["archetype"].get("id"),
-                     "similarity": out["archetype"].get("similarity")}
+
+    def titled(entry: Mapping[str, Any]) -> dict[str, Any]:
+        arch = bank.archetype_by_id.get(entry.get("id"))
+        return {"id": entry.get("id"), "title": bank.text(arch.title, lang) if arch else entry.get("id"),
+                "similarity": entry.get("similarity")}
+
+    # Every archetype, most similar first; `archetype` is the first of them.
+    ranking = out.get("archetype_ranking") or ([out["archetype"]] if out.get("archetype") else [])
+    archetypes = [titled(entry) for entry in ranking]
+    archetype = dict(archetypes[0]) if archetypes else None
     body: dict[str, Any] = {"token": result.token, "url": result_url(result.token, base_url)}
     if delete_key is not None:
         body["delete_key"] = delete_key
@@ -362,6 +369,10 @@ def result_json(result: models.Result, *, lang: str, base_url: str,
         "balanced": bool(out.get("balanced")),
         "margin": out.get("margin"),
         "archetype": archetype,
+        "archetypes": archetypes,
+        # Results stored before these were computed have neither: null and [] say so.
+        "stability": out.get("stability"),
+        "what_would_change": list(out.get("what_would_change") or []),
         "flags": list(out.get("flags", [])),
         "quality": list(out.get("quality", [])),
         "rules_fired": list(out.get("rules_fired", [])),
