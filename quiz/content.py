@@ -11,17 +11,19 @@ read the flags rules set) and, for steps, an optional `topic`. `compose` picks, 
 3. how to get to the closest daily life from here (the archetype's `from_here`);
 4. one plan of next steps: the pair's steps first, then the paths' steps taken in turn (first
    step of each, then the second of each, ...), keeping a block only when its `when` holds and
-   only the first step of each topic, up to `MAX_STEPS`.
+   only the first step of each topic (a block's `topic`, or a plain step's bold lead-in); the
+   page shows the first `MAX_STEPS` of them that say something not said above.
 
 Pure: no Flask, no database. docs/authoring.md ("Results that fit the taker") is the author's view.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from quiz.bank import Bank, Block
+from quiz.bank import Bank, Block, localise
 from quiz.rules import FLAGS, compile_condition
 
 MAX_STEPS = 5
@@ -65,8 +67,23 @@ def chosen(content: Any, bank: Bank, ctx: Mapping[str, Any]) -> list[Any]:
     return [_text(b) for b in content if applies(b, bank, ctx)]
 
 
+_LEAD_IN = re.compile(r"\s*\*\*(.+?)\*\*")
+
+
+def topic_of(step: Any, bank: Bank) -> str | None:
+    """A step's topic: its `topic`, else its bold lead-in in the bank's first language
+    ("**Start as soon as possible:** …"), so two plain steps that open alike are alternatives."""
+    if isinstance(step, Block) and step.topic is not None:
+        return step.topic
+    m = _LEAD_IN.match(localise(_text(step), bank.languages[0]))
+    return "lead:" + m.group(1).strip().rstrip(".:;!?").casefold() if m else None
+
+
 def plan(bank: Bank, ctx: Mapping[str, Any], lists: Sequence[Sequence[Any]], first: Sequence[Any] = ()) -> list[Any]:
-    """`first` in order, then `lists` taken in turn; each step that applies, once per topic."""
+    """`first` in order, then `lists` taken in turn; each step that applies, once per topic.
+
+    Every candidate is returned, best first: the page keeps the first `MAX_STEPS` that still say
+    something new once sentences said elsewhere on it are left out."""
     order: list[Any] = list(first)
     longest = max((len(steps) for steps in lists), default=0)
     for i in range(longest):
@@ -74,7 +91,7 @@ def plan(bank: Bank, ctx: Mapping[str, Any], lists: Sequence[Sequence[Any]], fir
     out: list[Any] = []
     topics: set[str] = set()
     for step in order:
-        topic = step.topic if isinstance(step, Block) else None
+        topic = topic_of(step, bank)
         if topic is not None and topic in topics:
             continue
         if not applies(step, bank, ctx):
@@ -82,8 +99,6 @@ def plan(bank: Bank, ctx: Mapping[str, Any], lists: Sequence[Sequence[Any]], fir
         out.append(_text(step))
         if topic is not None:
             topics.add(topic)
-        if len(out) == MAX_STEPS:
-            break
     return out
 
 

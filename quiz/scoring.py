@@ -32,8 +32,10 @@ ENUMERATION_CAP = 200_000
 
 # Archetype similarity = PROFILE_WEIGHT × profile closeness + TRAIT_WEIGHT × trait agreement,
 # when the bank defines any traits; profile closeness alone otherwise (docs/scoring.md §5).
-PROFILE_WEIGHT = 0.75
-TRAIT_WEIGHT = 0.25
+# Traits weigh a third: Ha's broad day or Seo's on-device one is told apart by what the taker
+# said they enjoy (a flag), which the path scores alone cannot show.
+PROFILE_WEIGHT = 0.65
+TRAIT_WEIGHT = 0.35
 # Closeness falls off as a bell curve of the distance per path: exp(−(d/√n)² / 2σ²). With σ = 20
 # points a day 10 points away per path is 0.88 close, 20 away 0.61 and 30 away 0.32, so the
 # closest and the next closest day read differently (a straight line from 1 to 0 over the

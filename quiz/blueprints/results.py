@@ -71,10 +71,10 @@ class Reason:
 
 @dataclass
 class Change:
-    """One "what would change the result": the answer changes and the outcome they would give."""
+    """What would change the result: an outcome, and the sets of answer changes that give it."""
 
-    changes: list[tuple[str, str, str]]   # (question, what was answered, what instead)
-    outcome: str                          # the headline it would have
+    outcome: str                                        # its short name ("Engineer–ops hybrid")
+    ways: list[list[tuple[str, str, str]]]              # each: (question, answered, instead), …
 
 
 @dataclass
@@ -173,6 +173,11 @@ def _scale_answer(q: Any, answer: Any, bank: Bank, lang: str) -> str:
     """'You answered 5 of 5 (Gladly).': the position chosen, never called points."""
     label = q.scale.labels.get(answer) if isinstance(answer, int) else None
     label = bank.text(label, lang) if label else ""
+    if not label and isinstance(answer, int) and q.scale.labels:
+        # An unlabelled point: say which labelled end it leans to ("2 of 5, towards “Build …”").
+        nearest = min(q.scale.labels, key=lambda k: (abs(k - answer), k))
+        if nearest != q.scale.midpoint:
+            label = gettext("towards “%(label)s”", label=bank.text(q.scale.labels[nearest], lang))
     if q.scale.min == 1:
         if label:
             return gettext("You answered %(value)s of %(max)s (%(label)s).", value=answer, max=q.scale.max,
@@ -202,17 +207,17 @@ def _answer_text(bank: Bank, qid: str, answer: Any, path_id: str, lang: str) -> 
 
 
 # Below this score (of 100) a path gets one honest sentence instead of a list of small reasons.
-NEAR_ZERO = 15
+NEAR_ZERO = 20
 
 
 def _reasons(bank: Bank, answers: dict[str, Any], contributions: list[dict[str, Any]], row: PathRow,
              lang: str) -> list[Reason]:
     """The answers (and rules) that moved this path most *relative to the others*.
 
-    An answer that gives every path the same points ("I'd gladly do the work around modelling",
-    which both checklists of the talk share) moves no path against another, so it is no reason
-    for this result; an answer counts for a path by how far its points for that path exceed its
-    average over all paths.
+    An answer that gives every path the same points ("I'd gladly do the data work", which both
+    checklists of the talk share) moves no path against another, so it is no reason for this
+    result; an answer counts for a path by how far its points for that path exceed its average
+    over all paths, and is listed under the one path it pulled towards most.
     """
     if row.score < NEAR_ZERO:
         return []
@@ -223,8 +228,13 @@ def _reasons(bank: Bank, answers: dict[str, Any], contributions: list[dict[str, 
         by_source.setdefault(source, {})[c.get("path")] = float(c.get("points") or 0.0)
     ranked = []
     for (kind, ident), points in by_source.items():
-        mine = points.get(row.id, 0.0)
-        lead = mine - sum(points.get(p, 0.0) for p in paths) / len(paths)
+        mean = sum(points.get(p, 0.0) for p in paths) / len(paths)
+        leads = [points.get(p, 0.0) - mean for p in paths]
+        # Each answer is listed once on the page: under the path it pulled towards most (the
+        # first such path in bank order when it pulled two alike).
+        if paths[leads.index(max(leads))] != row.id:
+            continue
+        mine, lead = points.get(row.id, 0.0), max(leads)
         if mine > 0 and lead > 1e-9:
             ranked.append((-lead, -mine, kind, ident, mine))
     ranked.sort(key=lambda r: r[:2])
@@ -254,10 +264,8 @@ def _quality_notes(bank: Bank, codes: list[str], lang: str) -> list[str]:
         elif code.startswith("contradiction:"):
             cid = code.split(":", 1)[1]
             c = next((c for c in bank.contradictions if c.id == cid), None)
-            if c is not None:
-                # Two sentences, not "…: You said", whatever case the bank's message starts with.
-                notes.append(gettext("Two of your answers pull against each other. %(message)s",
-                                     message=bank.text(c.message, lang)))
+            if c is not None:  # the bank's message names both answers and says why they clash
+                notes.append(bank.text(c.message, lang))
         else:
             notes.append(gettext("A check on your answers noted: %(code)s", code=code))
     return notes
@@ -281,19 +289,21 @@ def _answer_words(bank: Bank, qid: str, value: Any, lang: str) -> str:
 
 
 def _changes(bank: Bank, stored: list[dict[str, Any]], lang: str) -> list[Change]:
-    out = []
+    """The stored `what_would_change`, grouped by the outcome it leads to (each said once)."""
+    groups: dict[str, Change] = {}
     for entry in stored or []:
-        changes = []
+        way = []
         for c in entry.get("changes") or []:
             q = bank.question_by_id.get(c.get("question"))
             if q is None:
                 break
-            changes.append((markdown.plain(bank.text(q.text, lang)), _answer_words(bank, q.id, c.get("from"), lang),
-                            _answer_words(bank, q.id, c.get("to"), lang)))
+            way.append((markdown.plain(bank.text(q.text, lang)), _answer_words(bank, q.id, c.get("from"), lang),
+                        _answer_words(bank, q.id, c.get("to"), lang)))
         else:
-            if changes:
-                out.append(Change(changes, headline(bank, entry.get("outcome") or {}, lang)))
-    return out
+            if way:
+                name = short_label(bank, entry.get("outcome") or {}, lang)
+                groups.setdefault(name, Change(name, [])).ways.append(way)
+    return list(groups.values())
 
 
 # -- saying things once -------------------------------------------------------------------------
@@ -424,8 +434,13 @@ def build_view(result: Any, lang: str) -> ResultView:
             runner_up = {"title": bank.text(second.title, lang), "similarity": _percent(ranking[1].get("similarity"))}
 
     advice = _advice(bank, lang, by_id, primary, secondary, composition, said)
-    steps = [markdown.render_inline(t) for t in
-             filter(None, (said.keep(bank.text(s, lang)) for s in composition.steps))]
+    steps = []
+    for text in composition.steps:
+        fresh = said.keep(bank.text(text, lang))
+        if fresh:
+            steps.append(markdown.render_inline(fresh))
+            if len(steps) == content.MAX_STEPS:
+                break
     if not reality_first:
         reality = [markdown.render(t) for t in filter(None, map(said.keep, reality_texts))]
 
