@@ -18,6 +18,7 @@ No Flask, no database here.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 from collections.abc import Mapping
@@ -35,11 +36,12 @@ MAX_RESULTS = 3
 MAX_CHANGES = 3
 # The search's bounds (docs/scoring.md). Single changes are all tried. Pairs: each of the
 # PAIR_SEEDS most promising single changes that do not change the outcome on their own, joined
-# with each of the PARTNERS most promising ones (≤ 24 × 128 = 3,072 pairs). Triples: each of the
-# TRIPLE_SEEDS most promising pairs that do not change it, joined with the same partners
-# (≤ 16 × 128 = 2,048). "Promising" = the scores land closest to a boundary of the outcome.
-PAIR_SEEDS = 24
-PARTNERS = 128
+# with each of the PARTNERS most promising ones (at most 16 × 64 − 136 = 888 pairs). Triples: each
+# of the TRIPLE_SEEDS most promising pairs that do not change it, joined with the same partners
+# (at most 16 × 64 = 1,024). "Promising" = the scores land closest to a boundary of the outcome.
+# On the shipped bank a beam ten times as wide finds sets of the same sizes.
+PAIR_SEEDS = 16
+PARTNERS = 64
 TRIPLE_SEEDS = 16
 
 # The bootstrap: the contract asks for at least 200 draws; the seed is fixed so the same answers
@@ -65,8 +67,9 @@ RULE_TABLE_MAX = 4096
 # ---------------------------------------------------------------------------------------------
 
 class _Placed:
-    """Rows of raw scores placed: 0–100 scores, primary and secondary (path indices), hybrid,
-    balanced, spread (highest − lowest) and an outcome code, equal exactly when outcomes are."""
+    """Raw scores placed, one column per answer set: 0–100 scores (paths × sets), and per set the
+    primary and secondary (path indices), hybrid, balanced, spread (highest − lowest) and an
+    outcome code, equal exactly when outcomes are."""
 
     __slots__ = ("exact", "primary", "secondary", "hybrid", "balanced", "spread", "code")
 
@@ -76,8 +79,8 @@ class _Placed:
 
 
 class _Resampled:
-    """The bootstrap's resamples over one set of questions: weights − 1 (draws × questions) and
-    each resample's bounds (draws × paths), as `place` needs them."""
+    """The bootstrap's resamples over one set of questions: weights − 1 (questions × draws) and
+    each resample's bounds (paths × draws), as `place` needs them."""
 
     __slots__ = ("w", "lo", "span", "movable", "all_movable")
 
@@ -104,7 +107,7 @@ class _Bank:
         self.movable = span > EPSILON
         self.span = np.where(self.movable, span, 1.0)
         self.all_movable = bool(self.movable.all())
-        self.ones = np.ones(n)
+        self.lo_col, self.span_col = self.lo[:, None], self.span[:, None]
         self.codes = 4 * n * (n + 1)  # outcome codes are 0 … codes − 1 (see `place`)
         self.questions = questions = bank.questions
         self.qids = tuple(q.id for q in questions)
@@ -255,9 +258,9 @@ class _Bank:
         key = (drawn, draws, seed)
         found = self.resamples.get(key)
         if found is None:
-            w = self._weights_minus_one(len(drawn), draws, seed)
+            w = np.ascontiguousarray(self._weights_minus_one(len(drawn), draws, seed).T)
             idx = list(drawn)
-            found = _Resampled(w, self.lo + w @ self.q_lo[idx], self.hi + w @ self.q_hi[idx])
+            found = _Resampled(w, self.lo_col + self.q_lo[idx].T @ w, self.hi[:, None] + self.q_hi[idx].T @ w)
             while len(self.resamples) >= RESAMPLES_KEPT:
                 self.resamples.pop(next(iter(self.resamples)))
             self.resamples[key] = found
@@ -273,32 +276,38 @@ class _Bank:
         return np.bincount(picks, minlength=draws * m).reshape(draws, m).astype(float) - 1.0
 
     # -- placing raw scores, many at once: quiz.scoring._place, vectorised ----------------------
+    # Arrays are path-major (paths × rows): with few paths and many rows, operations along the
+    # rows are the fast ones.
     def place(self, raw: np.ndarray, bounds: _Resampled | None = None) -> _Placed:
-        """Raw scores (rows × paths) → their 0–100 scores and outcomes, decided as `score`
-        decides them (see _Placed). `bounds`: the bootstrap's bounds, one row per resample."""
+        """Raw scores (paths × rows) → their 0–100 scores and outcomes, decided as `score`
+        decides them (see _Placed). `bounds`: the bootstrap's bounds, one column per resample."""
         if bounds is None:
-            exact = (raw - self.lo) / self.span * 100.0
+            exact = (raw - self.lo_col) / self.span_col * 100.0
             if not self.all_movable:
-                exact[:, ~self.movable] = 50.0
+                exact[~self.movable] = 50.0
         else:
             exact = (raw - bounds.lo) / bounds.span * 100.0
             if not bounds.all_movable:
                 exact[~bounds.movable] = 50.0
         np.clip(exact, 0.0, 100.0, out=exact)
-        # The highest first, and on equal scores the path listed first (score's stable sort):
-        # argmax takes the first of equal maxima.
-        rows = np.arange(len(exact))
-        primary = exact.argmax(axis=1)
-        top = exact[rows, primary]
-        rest = exact.copy()
-        rest[rows, primary] = -np.inf
-        secondary = rest.argmax(axis=1)
-        margin = top - rest[rows, secondary]
-        spread = top - exact[rows, exact.argmin(axis=1)]  # (arg-reductions along a short axis are the fast ones)
+        # The highest first; on equal scores the path listed first, as score's stable sort:
+        # only a strictly higher score takes a place from an earlier path.
+        n = self.n
+        top, primary = exact[0], np.zeros(exact.shape[1], dtype=np.intp)
+        for p in range(1, n):
+            higher = exact[p] > top
+            primary = np.where(higher, p, primary)
+            top = np.where(higher, exact[p], top)
+        second, secondary = np.full(exact.shape[1], -np.inf), primary
+        for p in range(n):
+            higher = (exact[p] > second) & (primary != p)
+            secondary = np.where(higher, p, secondary)
+            second = np.where(higher, exact[p], second)
+        margin = top - second
+        spread = top - exact.min(axis=0)
         hm = self.hm
         hybrid = (margin <= EPSILON) | (margin < hm - EPSILON)
         balanced = (spread <= EPSILON) | (spread < hm - EPSILON)
-        n = self.n
         code = (primary * (n + 1) + np.where(hybrid, secondary, n)) * 4 + hybrid * 2 + balanced
         return _Placed(exact, primary, secondary, hybrid, balanced, spread, code)
 
@@ -315,17 +324,20 @@ class _Bank:
         primary, secondary, hybrid, balanced = outcome_key(outcome)
         exact = placed.exact
         p = self.path_pos[primary]
+        s = self.path_pos.get(secondary) if hybrid and self.n > 2 else None
         hm = self.hm
-        rows = np.arange(len(exact))
-        others = exact.copy()
-        others[:, p] = -np.inf
-        lead = exact[:, p] - others[rows, others.argmax(axis=1)]
+        best = np.full(exact.shape[1], -np.inf)  # the best path other than the primary
+        rest = np.full(exact.shape[1], -np.inf)  # … and other than the secondary too
+        for q in range(self.n):
+            if q != p:
+                np.maximum(best, exact[q], out=best)
+                if q != s:
+                    np.maximum(rest, exact[q], out=rest)
+        lead = exact[p] - best
         if hybrid:
             slack = np.minimum(lead, hm - lead)
-            s = self.path_pos.get(secondary)
-            if s is not None and self.n > 2:
-                others[:, s] = -np.inf
-                slack = np.minimum(slack, exact[:, s] - others[rows, others.argmax(axis=1)])
+            if s is not None:
+                slack = np.minimum(slack, exact[s] - rest)
         else:
             slack = lead - hm
         return np.minimum(slack, hm - placed.spread if balanced else placed.spread - hm)
@@ -402,8 +414,8 @@ class _Answers:
 
 
 class _Level:
-    """Change sets of one size, evaluated: members (rows × size), raw deltas, codes, slack, how
-    far the 0–100 scores moved."""
+    """Change sets of one size, evaluated: members (sets × size), raw deltas (sets × paths),
+    codes, slack, how far the 0–100 scores moved."""
 
     __slots__ = ("sets", "delta", "code", "slack", "movement")
 
@@ -474,11 +486,14 @@ class _Search:
             deltas = np.concatenate([deltas, np.array(m_vec).reshape(len(m_q), s.n) - a.vectors[m_q]])
             moves = np.concatenate([moves, np.array(m_move, dtype=np.int64)])
             steps = np.concatenate([steps, np.ones(len(m_q), dtype=steps.dtype)])
-        self.cq, self.new, self.deltas, self.moves, self.steps = cq, new, deltas, moves, steps
+        self.cq, self.new, self.moves, self.steps = cq, new, moves, steps
+        self.deltas_t = np.ascontiguousarray(deltas.T)  # paths × single changes
+        # how each single change moves each tabled rule's index into its table
+        self.shift = s.strides[cq] * moves[:, None] if s.tabled else None
 
         # Untabled rules: each single change's own effect (pairs and triples of questions such
         # a rule links are re-evaluated together in `evaluate`).
-        self.untabled = np.zeros_like(deltas)
+        self.untabled = np.zeros_like(deltas)  # single changes × paths
         if s.untabled:
             for c in np.flatnonzero(s.has_untabled[cq]).tolist():
                 extra = a.untabled_delta({int(cq[c]): new[c]})
@@ -491,20 +506,21 @@ class _Search:
     def evaluate(self, sets: np.ndarray) -> _Level:
         """sets (rows × k) of single-change indices, on k different questions → a _Level."""
         s, a = self.s, self.a
-        delta = self.deltas[sets[:, 0]]
+        deltas = self.deltas_t
+        delta = deltas[:, sets[:, 0]]  # paths × sets
         for j in range(1, sets.shape[1]):
-            delta = delta + self.deltas[sets[:, j]]
+            delta += deltas[:, sets[:, j]]
         if s.tabled:
             # Every tabled rule on every set at once: where it lands in its table, then whether
             # it starts (+1) or stops (−1) firing.
-            index = np.broadcast_to(a.base, (len(sets), len(s.tabled))).copy()
-            for j in range(sets.shape[1]):
-                members = sets[:, j]
-                index += s.strides[self.cq[members]] * self.moves[members][:, None]
+            index = a.base + self.shift[sets[:, 0]]
+            for j in range(1, sets.shape[1]):
+                index += self.shift[sets[:, j]]
             now = s.table[index].astype(float)
-            delta += (now - a.fired_tabled) @ s.tabled_vectors
+            delta += s.tabled_vectors.T @ (now - a.fired_tabled).T
         if s.untabled:
-            delta += self.untabled[sets].sum(axis=1)
+            for j in range(sets.shape[1]):
+                delta += self.untabled[sets[:, j]].T
             if sets.shape[1] > 1:
                 qs = self.cq[sets]
                 linked = np.zeros(len(sets), dtype=bool)
@@ -513,27 +529,41 @@ class _Search:
                 # A rule that reads two of the changed questions sees both changes at once.
                 for r in np.flatnonzero(linked).tolist():
                     members = sets[r].tolist()
-                    delta[r] -= self.untabled[members].sum(axis=0)
+                    delta[:, r] -= self.untabled[members].sum(axis=0)
                     extra = a.untabled_delta({int(self.cq[c]): self.new[c] for c in members})
                     if extra is not None:
-                        delta[r] += extra
-        placed = s.place(a.raw + delta)
-        movement = np.abs(placed.exact - self.exact0) @ s.ones
-        return _Level(sets, delta, placed.code, s.slack(placed, self.outcome), movement)
+                        delta[:, r] += extra
+        placed = s.place(a.raw[:, None] + delta)
+        movement = np.abs(placed.exact - self.exact0[:, None]).sum(axis=0)
+        return _Level(sets, delta.T, placed.code, s.slack(placed, self.outcome), movement)
 
     def changes(self, members: tuple[int, ...]) -> dict[str, Answer]:
         return {self.s.qids[self.cq[c]]: self.new[c] for c in members}
 
 
-def _pairs(seeds: np.ndarray, partners: np.ndarray, cq: np.ndarray) -> np.ndarray:
-    """Distinct unordered pairs seed × partner on two different questions (rows sorted)."""
-    x = np.repeat(seeds, len(partners))
-    y = np.tile(partners, len(seeds))
+def _distinct_sorted(keys: np.ndarray) -> np.ndarray:
+    """The distinct values of an integer array, ascending (a sort and a mask: for a few thousand
+    keys, cheaper than np.unique)."""
+    keys = np.sort(keys)
+    return keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
+
+
+@functools.lru_cache(maxsize=PARTNERS + 1)
+def _pair_positions(partners: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (x, y), x < y, of the pairs: x among the seeds, y among the partners. A pair of
+    two seeds comes once, as (earlier, later)."""
+    x, y = np.triu_indices(partners, k=1)
+    keep = x < min(partners, PAIR_SEEDS)
+    return x[keep], y[keep]
+
+
+def _pairs(calm: np.ndarray, cq: np.ndarray) -> np.ndarray:
+    """Pairs of the single changes `calm` (most promising first) on two different questions:
+    each of the first PAIR_SEEDS with each of the first PARTNERS, every pair once."""
+    x, y = _pair_positions(min(len(calm), PARTNERS))
+    x, y = calm[x], calm[y]
     keep = cq[x] != cq[y]
-    x, y = x[keep], y[keep]
-    size = max(int(cq.size), 1)
-    key = np.unique(np.minimum(x, y) * size + np.maximum(x, y))
-    return np.stack([key // size, key % size], axis=1).astype(np.intp)
+    return np.sort(np.stack([x[keep], y[keep]], axis=1), axis=1)
 
 
 def _triples(seeds: np.ndarray, partners: np.ndarray, cq: np.ndarray) -> np.ndarray:
@@ -543,7 +573,7 @@ def _triples(seeds: np.ndarray, partners: np.ndarray, cq: np.ndarray) -> np.ndar
     keep = (cq[x[:, 0]] != cq[y]) & (cq[x[:, 1]] != cq[y])
     triples = np.sort(np.concatenate([x[keep], y[keep, None]], axis=1), axis=1).astype(np.int64)
     size = max(int(cq.size), 1)
-    key = np.unique((triples[:, 0] * size + triples[:, 1]) * size + triples[:, 2])
+    key = _distinct_sorted((triples[:, 0] * size + triples[:, 1]) * size + triples[:, 2])
     return np.stack([key // (size * size), key // size % size, key % size], axis=1).astype(np.intp)
 
 
@@ -578,7 +608,7 @@ def _what_would_change(search: _Search, bank: Bank) -> list[dict[str, Any]]:
     partners = calm[:PARTNERS]
     if len(calm) < 2:
         return _shaped(search, results)
-    pairs = search.evaluate(_pairs(calm[:PAIR_SEEDS], partners, search.cq))
+    pairs = search.evaluate(_pairs(calm, search.cq))
     levels.append(pairs)
     results = _pick(search, bank, levels, results)
     if len(results) >= MAX_RESULTS or MAX_CHANGES < 3:
@@ -632,7 +662,9 @@ def _pick(search: _Search, bank: Bank, levels: list[_Level], results: list) -> l
         for j in range(qs.shape[1]):
             key = key * qn + qs[:, j]
         key = key * s.codes + level.code[rows]
-        _, first = np.unique(key, return_index=True)
+        by_key = np.argsort(key, kind="stable")
+        sorted_keys = key[by_key]
+        first = by_key[np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1]))]
         rows = rows[np.sort(first)]
         codes = level.code[rows].tolist()
         for want_new in (True, False):
@@ -722,7 +754,7 @@ def _stability(a: _Answers, outcome: Any, draws: int, seed: int) -> float:
         return 1.0  # nothing to resample: every draw is the answers themselves
     resampled = s.resampled(drawn, draws, seed)
     # Each resample's raw scores: the real ones (rules as fired) + Σ (w − 1) × the answer's points.
-    raw = a.raw + resampled.w @ a.vectors[list(drawn)]
+    raw = a.raw[:, None] + a.vectors[list(drawn)].T @ resampled.w
     code = s.place(raw, resampled).code
     return round(float(np.count_nonzero(code == s.code(outcome))) / draws, 2)
 

@@ -334,7 +334,7 @@ def test_vectorised_placement_decides_as_score_does(tiny, seed):
     raw[:100, 1] = lo[1] + (raw[:100, 0] - lo[0]) / (hi[0] - lo[0]) * (hi[1] - lo[1])
     raw[100:200] = np.round(raw[100:200])
     raw[200:220] = lo - 1.0
-    placed = s.place(raw)
+    placed = s.place(np.ascontiguousarray(raw.T))  # path-major: paths × answer sets
     for row, code in zip(raw.tolist(), placed.code.tolist()):
         assert code == s.code(outcome_of_raw(tiny, row))
 
@@ -376,8 +376,8 @@ def test_the_bootstrap_draws_as_many_questions_as_were_answered(tiny):
     s = sensitivity._bank(tiny)
     drawn = tuple(s.point_questions)
     resampled = s.resampled(drawn, 200, 1)
-    counts = resampled.w + 1.0
-    assert counts.shape == (200, len(drawn)) and (counts.sum(axis=1) == len(drawn)).all() and (counts >= 0).all()
+    counts = resampled.w + 1.0  # questions × draws
+    assert counts.shape == (len(drawn), 200) and (counts.sum(axis=0) == len(drawn)).all() and (counts >= 0).all()
     assert (counts != 1.0).any()  # not every draw is the answers themselves
 
 
