@@ -41,6 +41,10 @@ TRAIT_WEIGHT = 0.35
 # closest and the next closest day read differently (a straight line from 1 to 0 over the
 # whole cube put three different days at 92, 91 and 88%).
 CLOSENESS_SPREAD = 20.0
+# A profile value at least this far from the middle (50) means "at least this far out": a taker
+# further out in the same direction is not further from that day (a researcher scoring 97 is
+# not less like the deep-research day, whose profile says 70, than one scoring 70).
+OVERSHOOT_FROM_MIDDLE = 15.0
 # An archetype with no traits is neutral on traits (agreement ½); one with traits agrees (1) when
 # the result has any of them and disagrees (0) when it has none.
 NEUTRAL_AGREEMENT = 0.5
@@ -564,15 +568,26 @@ def outcome_key(outcome: Mapping[str, Any] | Outcome) -> tuple[str, str | None, 
     return get("primary"), get("secondary") if hybrid else None, hybrid, bool(get("balanced"))
 
 
+def _profile_distance2(scores: list[float], profile: tuple[float, ...]) -> float:
+    """Squared distance from a profile, not counting how far a score overshoots a profile value
+    that is itself far from the middle, in the same direction (see OVERSHOOT_FROM_MIDDLE)."""
+    total = 0.0
+    for s, p in zip(scores, profile):
+        if (p >= 50.0 + OVERSHOOT_FROM_MIDDLE and s > p) or (p <= 50.0 - OVERSHOOT_FROM_MIDDLE and s < p):
+            continue
+        total += (s - p) ** 2
+    return total
+
+
 def _archetypes(t: _Tables, exact: list[float], flags: list[str]) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     """The nearest archetype and the full ranking (see docs/scoring.md for the formula)."""
     if not t.archetypes:
         return None, []
-    dist, n, spread = math.dist, t.n, 2.0 * CLOSENESS_SPREAD ** 2
+    n, spread = t.n, 2.0 * CLOSENESS_SPREAD ** 2
     scored = []
     mine = t.trait_vocabulary.intersection(flags)
     for i, (aid, profile, traits) in enumerate(t.archetypes):
-        closeness = math.exp(-(dist(exact, profile) ** 2 / n) / spread)
+        closeness = math.exp(-(_profile_distance2(exact, profile) / n) / spread)
         if t.trait_vocabulary:
             agreement = NEUTRAL_AGREEMENT if not traits else 1.0 if mine & traits else 0.0
             similarity = PROFILE_WEIGHT * closeness + TRAIT_WEIGHT * agreement

@@ -25,6 +25,8 @@ from quiz.scoring import bounds_exact, maximising_answers, score
 
 RARE_SHARE = 0.05
 DOMINANT_SHARE = 0.60
+# Under this share of random takers an archetype is a day almost nobody is told they live.
+RARE_ARCHETYPE_SHARE = 0.03
 
 
 # ---------------------------------------------------------------------------------------------
@@ -133,6 +135,11 @@ class Audit:
         for a in self.bank.archetypes:
             if a.id not in matched:
                 out.append(("warning", f"archetype '{a.id}' is never the nearest, for any answer set tried"))
+            elif self.n and self.archetypes[a.id] / self.n < RARE_ARCHETYPE_SHARE:
+                out.append(("warning", f"archetype '{a.id}' is the nearest for only "
+                                       f"{self.archetypes[a.id] / self.n:.1%} of random takers "
+                                       f"(under {RARE_ARCHETYPE_SHARE:.0%}): move its profile towards "
+                                       "where its people land"))
         if not bounds_exact(self.bank):
             out.append(("warning", "score bounds are not exact (too many rule-linked answer combinations): "
                                    "some paths may not reach 100 (docs/scoring.md)"))

@@ -169,15 +169,24 @@ def balanced_line(bank: Bank) -> str:
                    "to one path yet.", limit=int(round(bank.hybrid_margin)))
 
 
-def _scale_answer(q: Any, answer: Any, bank: Bank, lang: str) -> str:
-    """'You answered 5 of 5 (Gladly).': the position chosen, never called points."""
-    label = q.scale.labels.get(answer) if isinstance(answer, int) else None
-    label = bank.text(label, lang) if label else ""
-    if not label and isinstance(answer, int) and q.scale.labels:
-        # An unlabelled point: say which labelled end it leans to ("2 of 5, towards “Build …”").
+def _scale_label(q: Any, answer: Any, bank: Bank, lang: str) -> str:
+    """A scale point's label; for an unlabelled point, the labelled end it leans to
+    ("towards “Build an evaluation dataset …”"), or '' when it leans nowhere."""
+    if not isinstance(answer, int):
+        return ""
+    label = q.scale.labels.get(answer)
+    if label:
+        return bank.text(label, lang)
+    if q.scale.labels:
         nearest = min(q.scale.labels, key=lambda k: (abs(k - answer), k))
         if nearest != q.scale.midpoint:
-            label = gettext("towards “%(label)s”", label=bank.text(q.scale.labels[nearest], lang))
+            return gettext("towards “%(label)s”", label=bank.text(q.scale.labels[nearest], lang))
+    return ""
+
+
+def _scale_answer(q: Any, answer: Any, bank: Bank, lang: str) -> str:
+    """'You answered 5 of 5 (Gladly).': the position chosen, never called points."""
+    label = _scale_label(q, answer, bank, lang)
     if q.scale.min == 1:
         if label:
             return gettext("You answered %(value)s of %(max)s (%(label)s).", value=answer, max=q.scale.max,
@@ -279,8 +288,8 @@ def _answer_words(bank: Bank, qid: str, value: Any, lang: str) -> str:
     if q is None:
         return str(value)
     if q.type == "scale":
-        label = q.scale.labels.get(value) if isinstance(value, int) else None
-        return f"{value} ({bank.text(label, lang)})" if label else str(value)
+        label = _scale_label(q, value, bank, lang)
+        return f"{value} ({label})" if label else str(value)
     if q.type == "choice":
         option = q.option_by_id.get(value)
         return bank.text(option.text, lang) if option else str(value)
