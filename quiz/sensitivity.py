@@ -9,7 +9,8 @@ firm it is". In short:
   answer's points plus the new one's, plus or minus the points of the rules reading that question
   that start or stop firing, then placed exactly as `quiz.scoring.score` places raw scores. Pairs
   and triples are searched among the most promising single changes (a beam of bounded size, see
-  PAIR_SEEDS, PARTNERS, TRIPLE_SEEDS). Every set returned is checked with the real `score`.
+  PAIR_SEEDS, PARTNERS, TRIPLE_SEEDS). A set listed is decided by score's own raw → outcome
+  step (`quiz.scoring._place`), and by `score` itself when its scores lie near a boundary.
 - `stability`: a bootstrap over the answered questions that give points (fixed seed), each resample
   normalised against bounds moved by the same weights, vectorised with numpy.
 
@@ -437,7 +438,7 @@ class _Search:
         self.code0 = s.code(outcome)
         exact0 = np.clip((a.raw - s.lo) / s.span * 100.0, 0.0, 100.0)
         self.exact0 = np.where(s.movable, exact0, 50.0)
-        self.rejected: set[tuple[int, ...]] = set()  # sets `score` says keep the outcome
+        self.rejected: set[tuple[int, ...]] = set()  # sets found to keep the outcome after all
         answers = a.answers
         qids = s.qids
 

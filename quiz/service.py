@@ -127,7 +127,10 @@ def submit(bank: Bank, raw_answers: Mapping, *, lang: str = "en",
     answers = _jsonable(clean)
     outcome = score(bank, clean).to_dict()
     # How firm the result is and what would change it: computed once, here, and stored with it.
-    outcome.update(analyse(bank, clean, outcome))
+    try:
+        outcome.update(analyse(bank, clean, outcome))
+    except Exception:  # noqa: BLE001  the taker's result matters more than its analysis
+        current_app.logger.exception("what_would_change / stability failed for bank %s", bank.content_hash)
 
     delete_key = new_token()
     row = dict(
