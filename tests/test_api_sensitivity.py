@@ -126,3 +126,15 @@ def test_the_shipped_banks_through_the_api(shipped_app):
                                                   "submission_id": str(uuid.uuid4())})
             assert r.status_code == 201, r.get_data(as_text=True)
             check_body(bank, answers, r.get_json())
+
+
+def test_a_failing_analysis_does_not_lose_the_result(app, client, monkeypatch):
+    from quiz import sensitivity
+
+    def boom(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise RuntimeError("analysis bug")
+    monkeypatch.setattr(sensitivity, "analyse", boom)
+    r = post(client)
+    assert r.status_code == 201
+    body = r.get_json()
+    assert body["stability"] is None and body["what_would_change"] == [] and body["primary"] == "researcher"
