@@ -336,9 +336,23 @@ def dump_yaml(bank: Bank) -> str:
     return head + yaml.dump(data, Dumper=_QuotingDumper, allow_unicode=True, sort_keys=False, width=100)
 
 
+def _close_language_maps(node: Any) -> None:
+    """A localised text maps language codes only: say so (pydantic leaves other keys open), so
+    that a block ({text, when, topic}) is never also read as a text by editors."""
+    if isinstance(node, dict):
+        if node.get("type") == "object" and "patternProperties" in node and "properties" not in node:
+            node.setdefault("additionalProperties", False)
+        for value in node.values():
+            _close_language_maps(value)
+    elif isinstance(node, list):
+        for value in node:
+            _close_language_maps(value)
+
+
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of the bank format, as committed in questions/bank.schema.json."""
     schema = Bank.model_json_schema(by_alias=True, mode="validation")
+    _close_language_maps(schema)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://know-yourself.invalid/bank.schema.json"
     schema["title"] = "Know Yourself question bank"

@@ -64,9 +64,9 @@ def test_the_worked_example(tiny):
                          {"id": "platform", "condition": "tools contains kubeflow"}]
     assert out.flags == ["process-work-reluctant", "platform"]
     assert out.advice == ["no-process-work"]  # the platform rule gives no advice
-    assert out.archetype == {"id": "lee", "similarity": 0.69}
+    assert out.archetype == {"id": "lee", "similarity": 0.81}
     # docs/scoring.md works these out: Lee 0.75 × 0.862 + 0.25 × 0; Kim 0.75 × 0.358 + 0.25 × 1
-    assert out.archetype_ranking == [{"id": "lee", "similarity": 0.69}, {"id": "kim", "similarity": 0.35}]
+    assert out.archetype_ranking == [{"id": "lee", "similarity": 0.81}, {"id": "kim", "similarity": 0.35}]
 
 
 def test_contributions_explain_every_point_biggest_first(tiny):
@@ -205,23 +205,40 @@ def archetype_bank(**extra) -> Bank:  # noqa: ANN003
 
 def test_a_trait_separates_archetypes_with_the_same_profile():
     b = archetype_bank()
-    plain = run(b, {"sa": 2, "sb": 8, "device": "no"})
-    assert plain.archetype == {"id": "jeon", "similarity": 1.0}
+    plain = run(b, {"sa": 2, "sb": 8, "device": "no"})  # scores a 20, b 80: on both profiles
+    # closeness 1 for both; Jeon has no traits (neutral ½), Seo's trait is missing (0)
+    assert plain.archetype == {"id": "jeon", "similarity": 0.82}   # 0.65 × 1 + 0.35 × ½
     assert [a["id"] for a in plain.archetype_ranking] == ["jeon", "seo", "lee"]
+    assert plain.archetype_ranking[1] == {"id": "seo", "similarity": 0.65}
     on_device = run(b, {"sa": 2, "sb": 8, "device": "yes"})
     assert on_device.archetype == {"id": "seo", "similarity": 1.0}
-    # profile closeness 1, traits disagree fully: 0.75 × 1 + 0.25 × 0
-    assert on_device.archetype_ranking[1] == {"id": "jeon", "similarity": 0.75}
+    assert on_device.archetype_ranking[1] == {"id": "jeon", "similarity": 0.82}
 
 
-def test_archetype_similarity_is_profile_distance_scaled_to_the_worst_case():
+def test_archetype_similarity_is_a_bell_curve_of_the_distance_per_path():
+    import math
     b = archetype_bank()
-    out = run(b, {"sa": 10, "sb": 4, "device": "no"})  # scores a 100, b 40
+    out = run(b, {"sa": 6, "sb": 4, "device": "no"})  # scores a 60, b 40
     lee = next(a for a in out.archetype_ranking if a["id"] == "lee")
-    # distance √(10² + 30²) = 31.6 over the worst case 100·√2 = 141.4 → closeness 0.776;
-    # no traits on either side → agreement 1; 0.75 × 0.776 + 0.25 × 1 = 0.83
-    assert lee["similarity"] == 0.83
-    assert out.archetype["id"] == "lee"
+    # Lee (90, 10): both differences count (60 < 90; 40 > 10), 30² + 30² over 2 paths = 900,
+    # closeness exp(−900 / 800) = 0.325; no traits: ½; 0.65 × 0.325 + 0.35 × ½ = 0.39
+    assert lee["similarity"] == round(0.65 * math.exp(-900 / 800) + 0.175, 2) == 0.39
+    # Every result nearer a profile is at least as similar to it: the order follows distance.
+    near = run(b, {"sa": 8, "sb": 2, "device": "no"})
+    assert next(a for a in near.archetype_ranking if a["id"] == "lee")["similarity"] > lee["similarity"]
+
+
+def test_a_score_beyond_a_far_profile_value_in_its_own_direction_is_not_a_distance():
+    b = archetype_bank()
+    # Lee's profile (90, 10) is far from the middle on both paths: a result at (100, 0) is "at
+    # least" that far out, as close to Lee's day as (90, 10) itself.
+    extreme = run(b, {"sa": 10, "sb": 0, "device": "no"})
+    on_profile = run(b, {"sa": 9, "sb": 1, "device": "no"})
+    def lee(out):  # noqa: ANN001, ANN202
+        return next(a["similarity"] for a in out.archetype_ranking if a["id"] == "lee")
+    assert lee(extreme) == lee(on_profile) == round(0.65 + 0.175, 2)
+    # Falling short of it (80 instead of 90) still counts.
+    assert lee(run(b, {"sa": 8, "sb": 1, "device": "no"})) < lee(on_profile)
 
 
 def test_no_archetypes_means_none():
