@@ -171,7 +171,7 @@ def balanced_line(bank: Bank) -> str:
 
 def _scale_label(q: Any, answer: Any, bank: Bank, lang: str) -> str:
     """A scale point's label; for an unlabelled point, the labelled end it leans to
-    ("towards “Build an evaluation dataset …”"), or '' when it leans nowhere."""
+    ("leaning to Build an evaluation dataset …"), or '' when it leans nowhere."""
     if not isinstance(answer, int):
         return ""
     label = q.scale.labels.get(answer)
@@ -180,7 +180,7 @@ def _scale_label(q: Any, answer: Any, bank: Bank, lang: str) -> str:
     if q.scale.labels:
         nearest = min(q.scale.labels, key=lambda k: (abs(k - answer), k))
         if nearest != q.scale.midpoint:
-            return gettext("towards “%(label)s”", label=bank.text(q.scale.labels[nearest], lang))
+            return gettext("leaning to %(label)s", label=bank.text(q.scale.labels[nearest], lang))
     return ""
 
 
