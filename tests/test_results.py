@@ -126,7 +126,7 @@ def test_a_hybrid_result_is_named_as_one(app, client):
     token = submit(client, answers)["token"]
     en = client.get(f"/r/{token}?lang=en").get_data(as_text=True)
     assert "<h1>Engineer–researcher hybrid</h1>" in en
-    assert "close enough that both paths fit you: a hybrid." in text_of(en)
+    assert "That is within 10 points, so this quiz counts both paths as yours: a hybrid." in text_of(en)
     # The leading path's advice; the second path adds only its own `secondary` text (the tiny
     # bank has none), never its whole advice glued on.
     assert "Advice: Engineer" in en and "Advice: Researcher" not in en

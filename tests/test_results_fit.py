@@ -103,15 +103,16 @@ def _at_least(question: str, n: int):  # noqa: ANN202
 # claim on an English page → a test of the answers that makes the claim true
 CLAIMS = {
     "You want to know why a method works": _at_least("fundamentals-why", 4),
-    "keep at one problem for months without results": _at_least("patience-no-results", 4),
+    "You can stay with a problem that doesn't yield quickly": _at_least("patience-no-results", 4),
     "You are curious how the product makes money": _at_least("business-curiosity", 4),
-    "What would make you proudest is people using": _any_of("proudest-moment", "daily-users", "product-paper"),
+    "You'd be proudest of people using": _any_of("proudest-moment", "daily-users"),
     "sounds satisfying to you": _at_least("many-sources", 4),
     "You'd enjoy making models light and fast": _at_least("low-level", 4),
-    "You picked research that grows out of customers' problems":
+    "Your answers tie research to customers' problems":
         lambda a: a.get("proudest-moment") == "product-paper" or a.get("ten-years") == "research-engineer"
-        or a.get("four-offers") == "applied-research",
-    "You said you'd rather not do the work around modelling":
+        or a.get("four-offers") == "applied-research"
+        or ("eval-metric" in a.get("week-tasks", ()) and a.get("better-model") == "satisfaction-metric"),
+    "You leaned away from the work around modelling":
         lambda a: a.get("data-chores", 5) <= 2 and a.get("glue-work", 5) <= 2,
     "You are already living a version of Ha's day": _any_of("stage", "lead"),
     "You already dig for why methods work": _at_least("fundamentals-why", 4),
