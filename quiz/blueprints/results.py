@@ -297,8 +297,11 @@ def _answer_words(bank: Bank, qid: str, value: Any, lang: str) -> str:
     return ", ".join(chosen) if chosen else gettext("none of these")
 
 
-def _changes(bank: Bank, stored: list[dict[str, Any]], lang: str) -> list[Change]:
-    """The stored `what_would_change`, grouped by the outcome it leads to (each said once)."""
+def _changes(bank: Bank, stored: list[dict[str, Any]], current: str, lang: str) -> list[Change]:
+    """The stored `what_would_change`, grouped by the outcome it leads to (each said once).
+
+    Outcomes that read the same as the current one are left out: two balanced results differ
+    only in which path is highest, which the page does not call a different result."""
     groups: dict[str, Change] = {}
     for entry in stored or []:
         way = []
@@ -311,6 +314,8 @@ def _changes(bank: Bank, stored: list[dict[str, Any]], lang: str) -> list[Change
         else:
             if way:
                 name = short_label(bank, entry.get("outcome") or {}, lang)
+                if name == current:
+                    continue
                 groups.setdefault(name, Change(name, [])).ways.append(way)
     return list(groups.values())
 
@@ -468,7 +473,7 @@ def build_view(result: Any, lang: str) -> ResultView:
         quality=_quality_notes(bank, out.get("quality") or [], lang),
         created_at=service.iso_utc(result.created_at),
         stability=_percent(stability) if isinstance(stability, (int, float)) else None,
-        what_would_change=_changes(bank, out.get("what_would_change") or [], lang),
+        what_would_change=_changes(bank, out.get("what_would_change") or [], short_label(bank, out, lang), lang),
         meta_description=(balanced_line(bank) if balanced else
                           markdown.plain(summaries[0][1]) if summaries else ""),
     )
