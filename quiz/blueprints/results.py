@@ -171,7 +171,7 @@ def balanced_line(bank: Bank) -> str:
 
 def _scale_label(q: Any, answer: Any, bank: Bank, lang: str) -> str:
     """A scale point's label; for an unlabelled point, the labelled end it leans to
-    ("leaning to Build an evaluation dataset …"), or '' when it leans nowhere."""
+    ("closer to ‘Build an evaluation dataset …’"), or '' when it leans nowhere."""
     if not isinstance(answer, int):
         return ""
     label = q.scale.labels.get(answer)
@@ -180,7 +180,7 @@ def _scale_label(q: Any, answer: Any, bank: Bank, lang: str) -> str:
     if q.scale.labels:
         nearest = min(q.scale.labels, key=lambda k: (abs(k - answer), k))
         if nearest != q.scale.midpoint:
-            return gettext("leaning to %(label)s", label=bank.text(q.scale.labels[nearest], lang))
+            return gettext("closer to ‘%(label)s’", label=bank.text(q.scale.labels[nearest], lang))
     return ""
 
 
@@ -297,7 +297,18 @@ def _answer_words(bank: Bank, qid: str, value: Any, lang: str) -> str:
     return ", ".join(chosen) if chosen else gettext("none of these")
 
 
-def _changes(bank: Bank, stored: list[dict[str, Any]], current: str, lang: str) -> list[Change]:
+def _change_label(bank: Bank, outcome: dict[str, Any], current: dict[str, Any], lang: str) -> str:
+    """The name of the outcome a change would give. A hybrid that would lose its second path is
+    "Researcher alone", not "Researcher", which reads as if nothing changed."""
+    name = short_label(bank, outcome, lang)
+    if (current.get("hybrid") and not current.get("balanced") and not outcome.get("hybrid")
+            and not outcome.get("balanced") and outcome.get("primary") in (current.get("primary"), current.get("secondary"))):
+        return gettext("%(path)s alone, not a hybrid", path=name)
+    return name
+
+
+def _changes(bank: Bank, stored: list[dict[str, Any]], current_outcome: dict[str, Any], current: str,
+             lang: str) -> list[Change]:
     """The stored `what_would_change`, grouped by the outcome it leads to (each said once).
 
     Outcomes that read the same as the current one are left out: two balanced results differ
@@ -313,7 +324,7 @@ def _changes(bank: Bank, stored: list[dict[str, Any]], current: str, lang: str) 
                         _answer_words(bank, q.id, c.get("to"), lang)))
         else:
             if way:
-                name = short_label(bank, entry.get("outcome") or {}, lang)
+                name = _change_label(bank, entry.get("outcome") or {}, current_outcome, lang)
                 if name == current:
                     continue
                 groups.setdefault(name, Change(name, [])).ways.append(way)
@@ -473,7 +484,7 @@ def build_view(result: Any, lang: str) -> ResultView:
         quality=_quality_notes(bank, out.get("quality") or [], lang),
         created_at=service.iso_utc(result.created_at),
         stability=_percent(stability) if isinstance(stability, (int, float)) else None,
-        what_would_change=_changes(bank, out.get("what_would_change") or [], short_label(bank, out, lang), lang),
+        what_would_change=_changes(bank, out.get("what_would_change") or [], out, short_label(bank, out, lang), lang),
         meta_description=(balanced_line(bank) if balanced else
                           markdown.plain(summaries[0][1]) if summaries else ""),
     )
