@@ -3,7 +3,7 @@ import sys
 
 from quiz import create_app
 from quiz.config import ConfigError
-from quiz.errors import BankError
+from quiz.bank import BankError
 
 try:
     app = create_app()

@@ -20,10 +20,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from quiz import scoring, sensitivity  # noqa: E402
-from quiz.answers import validate_answers  # noqa: E402
+from quiz.engine import scoring, sensitivity  # noqa: E402
+from quiz.engine.answers import validate_answers  # noqa: E402
 from quiz.bank import load_bank  # noqa: E402
-from quiz.simulate import random_answers  # noqa: E402
+from quiz.engine.simulate import random_answers  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET_US = 50.0

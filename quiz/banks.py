@@ -5,7 +5,7 @@ import click
 from flask import Flask, current_app
 
 from quiz.bank import Bank, BankRegistry
-from quiz.errors import BankError
+from quiz.bank.errors import BankError
 
 
 class BrokenRegistry(BankRegistry):
@@ -43,10 +43,9 @@ def init_app(app: Flask) -> None:
                 raise
             registry = BrokenRegistry(exc)
     if not isinstance(registry, BrokenRegistry):
-        from quiz import scoring, sensitivity
-        for bank in registry:  # exact score bounds are computed here, once, not per request
-            scoring.prepare(bank)
-            sensitivity.prepare(bank)  # and what the stability and what-would-change analyses need
+        from quiz.engine import prepare
+        for bank in registry:  # exact bounds and the analyses' tables: once here, not per request
+            prepare(bank)
     app.extensions["quiz_banks"] = registry
 
 

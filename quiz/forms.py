@@ -205,7 +205,7 @@ def page_form(bank: Bank, number: int, formdata: Any = None, data: dict | None =
 def clean_answers(bank: Bank, answers: dict[str, Any]) -> dict[str, Any]:
     """The stored answers that still fit the bank: a draft may outlive a bank edit (a question
     removed, an option renamed), and those answers must not break the submission."""
-    from quiz.answers import validate_answers
+    from quiz.engine import validate_answers
     clean, _errors = validate_answers(bank, answers or {}, partial=True)
     return {qid: list(v) if isinstance(v, tuple) else v for qid, v in clean.items()}
 

@@ -45,7 +45,7 @@ submission_limit = limiter.shared_limit(lambda: current_app.config["QUIZ_RATE_LI
 class InvalidAnswers(Exception):
     """The answers did not pass validation; `errors` says which question and why."""
 
-    def __init__(self, errors: list) -> None:  # list[quiz.answers.AnswerError]
+    def __init__(self, errors: list) -> None:  # list[quiz.engine.answers.AnswerError]
         self.errors = list(errors)
         super().__init__("; ".join(f"{getattr(e, 'question', '?')}: {getattr(e, 'message', e)}"
                                    for e in self.errors) or "invalid answers")
@@ -113,9 +113,7 @@ def submit(bank: Bank, raw_answers: Mapping, *, lang: str = "en",
     if submission_id is not None:
         check_submission_id(submission_id)
 
-    from quiz.answers import validate_answers
-    from quiz.scoring import score
-    from quiz.sensitivity import analyse
+    from quiz.engine import analyse, score, validate_answers
 
     clean, errors = validate_answers(bank, raw_answers)
     existing = _by_submission_id(submission_id) if submission_id is not None else None

@@ -19,7 +19,7 @@ def command_names() -> list[str]:
     import quiz.reports  # noqa: F401  (register their commands)
     import quiz.db  # noqa: F401  (purge-drafts)
     try:
-        import quiz.simulate  # noqa: F401
+        import quiz.engine.simulate  # noqa: F401
     except ModuleNotFoundError:
         pass
     return sorted(quiz_cli.commands)

@@ -124,7 +124,7 @@ CASES: dict[str, tuple[str, str | bytes, int]] = {
 def run_case(code: str, tmpdir: str) -> list:
     """Check the case's bank (as demo.yaml in tmpdir) and return the problems."""
     from quiz.bank import BankRegistry, check_file
-    from quiz.errors import BankError
+    from quiz.bank.errors import BankError
     _, text, _ = CASES[code]
     path = os.path.join(tmpdir, "demo.yaml")
     if code == "FILE_001":
@@ -158,7 +158,7 @@ def rendered_examples() -> dict[str, str]:
 
 
 def docs_block() -> str:
-    from quiz.errors import ErrorCode
+    from quiz.bank.errors import ErrorCode
     lines = []
     examples = rendered_examples()
     for code in ErrorCode:

@@ -7,9 +7,9 @@ import uuid
 
 import sqlalchemy as sa
 
-from quiz.answers import validate_answers
-from quiz.scoring import outcome_key, score
-from quiz.simulate import random_answers
+from quiz.engine.answers import validate_answers
+from quiz.engine.scoring import outcome_key, score
+from quiz.engine.simulate import random_answers
 from tests.test_api import ANSWERS, post
 
 
@@ -81,7 +81,8 @@ def test_a_near_tie_lists_changes_and_the_api_matches_the_scorer(app, client):
 
 def test_they_are_stored_with_the_result_and_read_back_not_recomputed(app, client, monkeypatch):
     created = post(client).get_json()
-    from quiz import models, sensitivity
+    from quiz import models
+    from quiz.engine import sensitivity
     from quiz.extensions import db
     with app.app_context():
         stored = db.session.execute(sa.select(models.Result.outcome).where(
@@ -91,6 +92,8 @@ def test_they_are_stored_with_the_result_and_read_back_not_recomputed(app, clien
 
     def boom(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
         raise AssertionError("recomputed on a read")
+    import quiz.engine as engine
+    monkeypatch.setattr(engine, "analyse", boom)
     monkeypatch.setattr(sensitivity, "analyse", boom)
     monkeypatch.setattr(sensitivity, "what_would_change", boom)
     monkeypatch.setattr(sensitivity, "stability", boom)
@@ -129,11 +132,11 @@ def test_the_shipped_banks_through_the_api(shipped_app):
 
 
 def test_a_failing_analysis_does_not_lose_the_result(app, client, monkeypatch):
-    from quiz import sensitivity
+    import quiz.engine as engine
 
     def boom(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
         raise RuntimeError("analysis bug")
-    monkeypatch.setattr(sensitivity, "analyse", boom)
+    monkeypatch.setattr(engine, "analyse", boom)  # what the service calls
     r = post(client)
     assert r.status_code == 201
     body = r.get_json()

@@ -2,7 +2,7 @@
 import os
 
 from quiz.bank import Bank, BankRegistry, check_bytes, check_file, load_bank
-from quiz.errors import BankError, ErrorCode
+from quiz.bank.errors import BankError, ErrorCode
 from tests.conftest import SHIPPED_BANKS, TINY_BANK
 
 TINY = open(TINY_BANK, encoding="utf-8").read()

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from quiz.bank import Bank, check_bytes, dump_yaml
-from quiz.errors import ErrorCode
+from quiz.bank.errors import ErrorCode
 from tests.bank_strategies import banks
 from tests.conftest import TINY_BANK
 

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from quiz.errors import ErrorCode
+from quiz.bank.errors import ErrorCode
 from tests import error_cases
 
 DOCS = open(error_cases.DOCS, encoding="utf-8").read()
@@ -35,7 +35,7 @@ def test_docs_show_the_line_the_checker_prints(code, tmp_path):
 
 
 def test_a_message_never_crashes_on_missing_context():
-    from quiz.errors import Problem
+    from quiz.bank.errors import Problem
     for code in ErrorCode:
         text = Problem(code, "x.yaml", 1, 1, {}).render()
         assert f"[{code.name}]" in text

@@ -17,9 +17,9 @@ import os
 
 import pytest
 
-from quiz.answers import validate_answers
+from quiz.engine.answers import validate_answers
 from quiz.bank import load_bank
-from quiz.scoring import score
+from quiz.engine.scoring import score
 from tests.conftest import SHIPPED_BANKS
 
 PANEL = os.path.join(os.path.dirname(__file__), "data", "panel")

@@ -47,7 +47,7 @@ def all_answer_sets():  # noqa: ANN201
 def find_answers(app, predicate):  # noqa: ANN001, ANN201
     """The first answer set whose outcome (scored by the real engine) satisfies `predicate`."""
     from quiz import banks
-    from quiz.scoring import score
+    from quiz.engine.scoring import score
     with app.app_context():
         bank = banks.get("tiny")
         for answers in all_answer_sets():
@@ -622,7 +622,7 @@ def test_a_balanced_quick_check_is_not_called_a_hybrid(shipped_app):
     import random
 
     from quiz import banks
-    from quiz.scoring import score
+    from quiz.engine.scoring import score
     client = shipped_app.test_client()
     with shipped_app.app_context():
         bank = banks.get("quick-check")

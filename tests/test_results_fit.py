@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from quiz.simulate import random_answers
+from quiz.engine.simulate import random_answers
 
 SENTENCE_END = re.compile(r"(?<=[.!?。])\s+")
 
@@ -134,7 +134,7 @@ def test_the_page_claims_nothing_the_answers_do_not_support(shipped_app):  # noq
 
 def test_a_path_near_zero_gets_one_honest_sentence_not_a_list(shipped_app):  # noqa: ANN001
     from quiz import banks
-    from quiz.scoring import maximising_answers
+    from quiz.engine.scoring import maximising_answers
     client = shipped_app.test_client()
     with shipped_app.app_context():
         answers = maximising_answers(banks.get("know-yourself"), "researcher")
@@ -202,7 +202,7 @@ def test_background_and_strengths_change_the_plan(shipped_app):  # noqa: ANN001
 
 def test_a_shown_strength_is_not_prescribed_back(shipped_app):  # noqa: ANN001
     from quiz import banks
-    from quiz.scoring import maximising_answers
+    from quiz.engine.scoring import maximising_answers
     client = shipped_app.test_client()
     with shipped_app.app_context():
         deep = dict(maximising_answers(banks.get("know-yourself"), "researcher"))

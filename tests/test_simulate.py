@@ -6,9 +6,9 @@ import textwrap
 
 import pytest
 
-from quiz.answers import validate_answers
+from quiz.engine.answers import validate_answers
 from quiz.bank import load_bank
-from quiz.simulate import random_answers, run_audit, straight_line_sets
+from quiz.engine.simulate import random_answers, run_audit, straight_line_sets
 from tests.conftest import SHIPPED_BANKS, TINY_BANK
 
 

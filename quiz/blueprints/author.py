@@ -10,7 +10,8 @@ import hmac
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 
-from quiz import banks, rules, scoring
+from quiz import banks
+from quiz.engine import bounds, bounds_exact, describe
 from quiz.bank import check_bytes
 
 bp = Blueprint("author", __name__, url_prefix="/author")
@@ -67,11 +68,11 @@ def check():  # noqa: ANN201
 
 
 def _preview(bank):  # noqa: ANN001, ANN202
-    bnds = scoring.bounds(bank)
+    bnds = bounds(bank)
     return {
-        "bounds": bnds, "exact": scoring.bounds_exact(bank),
-        "rules": [{"rule": r, "condition": rules.describe(r.when)} for r in bank.rules],
-        "contradictions": [{"c": c, "condition": rules.describe(c.when)} for c in bank.contradictions],
+        "bounds": bnds, "exact": bounds_exact(bank),
+        "rules": [{"rule": r, "condition": describe(r.when)} for r in bank.rules],
+        "contradictions": [{"c": c, "condition": describe(c.when)} for c in bank.contradictions],
     }
 
 

@@ -20,11 +20,12 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, Response, abort, current_app, g, redirect, render_template, request,
+from flask import (Blueprint, Response, abort, current_app, redirect, render_template, request,
                    session, url_for)
 from flask_babel import force_locale
 
-from quiz import content, markdown, preview, service
+from quiz import markdown, preview, service
+from quiz.engine import content
 from quiz.bank import Bank
 from quiz.i18n import LANGUAGES, gettext, select_locale
 
@@ -32,7 +33,7 @@ bp = Blueprint("results", __name__)
 
 MAX_COMPARE = 5
 TOP_REASONS = 3
-# Quality codes from quiz.scoring, in words a taker understands (contradictions use the bank's).
+# Quality codes from the engine's scoring, in words a taker understands (contradictions use the bank's).
 QUALITY_FLAGS = ("straight-lining", "all-midpoint")
 
 

@@ -30,7 +30,7 @@ from quiz import banks, drafts, i18n
 from quiz.bank import Bank, Question
 from quiz.extensions import csrf, limiter
 from quiz.forms import CsrfOnlyForm, clean_answers, missing_required, page_form, required_message
-from quiz.rules import per_bank
+from quiz.engine import per_bank
 
 bp = Blueprint("take", __name__)
 # CSRF is checked inside the views, after the posted answers are stored (see the module doc).
@@ -41,7 +41,7 @@ DELETE_KEYS = "delete_keys"  # session: {result token: delete key}, read by the 
 DELETE_KEYS_KEPT = 20  # the session is a cookie: keep it well under 4 KB
 
 
-# -- per-bank facts, computed once per bank content (bounded stores: quiz.rules.per_bank) -------
+# -- per-bank facts, computed once per bank content (bounded stores: quiz.engine.rules.per_bank) -------
 
 _NUMBERS: dict[str, dict[str, int]] = {}
 _PAGES: dict[str, dict[str, int]] = {}

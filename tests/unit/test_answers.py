@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from quiz.answers import CODES, AnswerError, validate_answers
+from quiz.engine.answers import CODES, AnswerError, validate_answers
 from quiz.bank import Bank, load_bank
 
 TINY = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "tiny.yaml")

@@ -6,10 +6,10 @@ import os
 
 import pytest
 
-from quiz import scoring
-from quiz.answers import validate_answers
+from quiz.engine import scoring
+from quiz.engine.answers import validate_answers
 from quiz.bank import Bank, load_bank
-from quiz.scoring import Outcome, bounds, bounds_exact, maximising_answers, score
+from quiz.engine.scoring import Outcome, bounds, bounds_exact, maximising_answers, score
 
 TINY = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "tiny.yaml")
 
@@ -308,7 +308,7 @@ def test_stored_answers_read_back_from_json_score_the_same(tiny):
 
 def test_per_bank_stores_are_bounded(monkeypatch):
     """The authoring preview scores pasted banks: derived data must not pile up forever."""
-    from quiz import rules
+    from quiz.engine import rules
     monkeypatch.setattr(rules, "PER_BANK_LIMIT", 3)
     monkeypatch.setattr(scoring, "_TABLES", {})
     banks = [make_bank([scale("s", {"a": w})], paths=("a", "b")) for w in (1, 2, 3, 4, 5)]

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from quiz import scoring
-from quiz.answers import validate_answers
+from quiz.engine import scoring
+from quiz.engine.answers import validate_answers
 from quiz.bank import Bank
-from quiz.scoring import bounds, bounds_exact, maximising_answers, minimising_answers, score
+from quiz.engine.scoring import bounds, bounds_exact, maximising_answers, minimising_answers, score
 
 PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 PATHS = ("res", "eng", "ops")

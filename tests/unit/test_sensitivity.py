@@ -13,12 +13,12 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from quiz import sensitivity
-from quiz.answers import validate_answers
+from quiz.engine import sensitivity
+from quiz.engine.answers import validate_answers
 from quiz.bank import Bank, load_bank
-from quiz.scoring import maximising_answers, outcome_key, outcome_of_raw, score
-from quiz.sensitivity import analyse, stability, what_would_change
-from quiz.simulate import random_answers
+from quiz.engine.scoring import maximising_answers, outcome_key, outcome_of_raw, score
+from quiz.engine.sensitivity import analyse, stability, what_would_change
+from quiz.engine.simulate import random_answers
 from tests.unit.test_scoring_properties import bank_and_answers
 
 HERE = os.path.dirname(os.path.abspath(__file__))

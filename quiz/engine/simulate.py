@@ -11,17 +11,14 @@ from __future__ import annotations
 
 import math
 import random
-import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-import click
 
-from quiz.answers import Answer
+from quiz.engine.answers import Answer
 from quiz.bank import Bank, Question
-from quiz.cli import quiz_cli
-from quiz.scoring import bounds_exact, maximising_answers, score
+from quiz.engine.scoring import bounds_exact, maximising_answers, score
 
 RARE_SHARE = 0.05
 DOMINANT_SHARE = 0.60
@@ -222,22 +219,3 @@ def render(audit: Audit) -> str:
     warnings = len(findings) - errors
     lines += ["", f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"]
     return "\n".join(lines) + "\n"
-
-
-@quiz_cli.command("simulate")
-@click.argument("bank_ref", metavar="BANK")
-@click.option("--n", "n", type=click.IntRange(min=0, max=10_000_000), default=10_000, show_default=True,
-              help="How many uniform-random answer sets.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same report).")
-def simulate_command(bank_ref: str, n: int, seed: int) -> None:
-    """Balance audit: random, straight-line and per-path maximising answer sets through the scorer.
-
-    Prints the distribution of primary paths, hybrids and archetypes, and flags paths that random
-    takers reach under 5% or over 60% of the time, and archetypes never matched. Exit 1 when a
-    path is never primary in any answer set tried; 0 otherwise; 2 for an unknown bank.
-    """
-    from quiz.reports import resolve_bank  # the CLI's one way of naming a bank: id or file
-    bank = resolve_bank(bank_ref)
-    audit = run_audit(bank, n=n, seed=seed)
-    click.echo(render(audit), nl=False)
-    sys.exit(1 if audit.unreachable else 0)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from quiz.bank import Bank, Block, localise
-from quiz.rules import FLAGS, compile_condition
+from quiz.engine.rules import FLAGS, compile_condition
 
 MAX_STEPS = 5
 MIN_STEPS = 3  # `quiz check` warns when a path's unconditional steps cannot fill a plan this long

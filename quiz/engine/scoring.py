@@ -22,9 +22,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from quiz.answers import Answer
+from quiz.engine.answers import Answer
 from quiz.bank import Bank, Question, leaves
-from quiz.rules import compile_condition, compiled, per_bank
+from quiz.engine.rules import compile_condition, compiled, per_bank
 
 # Past this many joint answer classes in one group of rule-linked questions, bounds fall back to
 # a proven but possibly loose bound (see docs/scoring.md, "When enumeration is too big").
@@ -454,7 +454,7 @@ def minimising_answers(bank: Bank, path: str) -> dict[str, Answer]:
 # ---------------------------------------------------------------------------------------------
 
 def score(bank: Bank, answers: Mapping[str, Answer]) -> Outcome:
-    """Score answers already checked by `quiz.answers.validate_answers`."""
+    """Score answers already checked by `quiz.engine.answers.validate_answers`."""
     t = _tables(bank)
     n = t.n
     paths = t.path_ids

@@ -7,14 +7,14 @@ firm it is". In short:
 - `what_would_change`: every single answer change is tried (scale: another value; choice: another
   option; multi: one option added or removed), scored incrementally: the raw scores minus the old
   answer's points plus the new one's, plus or minus the points of the rules reading that question
-  that start or stop firing, then placed exactly as `quiz.scoring.score` places raw scores. Pairs
+  that start or stop firing, then placed exactly as `quiz.engine.scoring.score` places raw scores. Pairs
   and triples are searched among the most promising single changes (a beam of bounded size, see
   PAIR_SEEDS, PARTNERS, TRIPLE_SEEDS). A set listed is decided by score's own raw → outcome
-  step (`quiz.scoring._place`), and by `score` itself when its scores lie near a boundary.
+  step (`quiz.engine.scoring._place`), and by `score` itself when its scores lie near a boundary.
 - `stability`: a bootstrap over the answered questions that give points (fixed seed), each resample
   normalised against bounds moved by the same weights, vectorised with numpy.
 
-"The outcome" is `quiz.scoring.outcome_key`: primary, hybrid, balanced, and secondary when hybrid.
+"The outcome" is `quiz.engine.scoring.outcome_key`: primary, hybrid, balanced, and secondary when hybrid.
 No Flask, no database here.
 """
 from __future__ import annotations
@@ -27,10 +27,10 @@ from typing import Any
 
 import numpy as np
 
-from quiz.answers import Answer
+from quiz.engine.answers import Answer
 from quiz.bank import Bank
-from quiz.rules import per_bank, questions_read
-from quiz.scoring import EPSILON, _place, _question_groups, _tables, outcome_key, score
+from quiz.engine.rules import per_bank, questions_read
+from quiz.engine.scoring import EPSILON, _place, _question_groups, _tables, outcome_key, score
 
 # At most this many change sets are returned, each of at most MAX_CHANGES changes.
 MAX_RESULTS = 3
@@ -276,7 +276,7 @@ class _Bank:
         picks += np.repeat(np.arange(draws, dtype=np.intp) * m, m)
         return np.bincount(picks, minlength=draws * m).reshape(draws, m).astype(float) - 1.0
 
-    # -- placing raw scores, many at once: quiz.scoring._place, vectorised ----------------------
+    # -- placing raw scores, many at once: quiz.engine.scoring._place, vectorised ----------------------
     # Arrays are path-major (paths × rows): with few paths and many rows, operations along the
     # rows are the fast ones.
     def place(self, raw: np.ndarray, bounds: _Resampled | None = None) -> _Placed:

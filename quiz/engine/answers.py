@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Union
 
 from quiz.bank import Bank, Question, describe_value, did_you_mean
-from quiz.rules import per_bank
+from quiz.engine.rules import per_bank
 
 # A cleaned answer: scale → int, choice → option id, multi → option ids in the bank's option order.
 Answer = Union[int, str, tuple[str, ...]]

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from quiz.errors import ErrorCode, Problem
+from quiz.bank.errors import ErrorCode, Problem
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 48

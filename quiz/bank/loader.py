@@ -1,0 +1,51 @@
+"""Loading a bank: two passes over one YAML document, the shape (pydantic) and the meaning, both
+run to the end, so an author sees every problem at once, each at its line and column."""
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from quiz.bank import yaml_reader
+from quiz.bank.errors import BankError, ErrorCode, Problem
+from quiz.bank.meaning import MeaningChecker
+from quiz.bank.model import Bank
+from quiz.bank.shape import shape_problems
+from quiz.bank.wording import describe_value
+
+def _sorted(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (p.line, p.col, p.code.name))
+
+
+def check_document(doc: yaml_reader.Document, filename: str) -> tuple[Bank | None, list[Problem]]:
+    problems = list(doc.problems)
+    if any(p.code.name.startswith(("FILE_", "YAML_001", "YAML_005")) for p in problems) or doc.data is None:
+        if not problems:
+            problems.append(Problem(ErrorCode.FILE_004, filename, 1, 1, {}))
+        return None, _sorted(problems)
+    if not isinstance(doc.data, dict):
+        problems.append(Problem(ErrorCode.SCHEMA_001, filename, *doc.where(()), {"found": describe_value(doc.data)}))
+        return None, _sorted(problems)
+    bank = None
+    try:
+        bank = Bank.model_validate(doc.data)
+    except ValidationError as exc:
+        problems.extend(shape_problems(doc, exc, filename))
+    problems.extend(MeaningChecker(doc, filename).run())
+    if any(p.severity == "error" for p in problems):
+        bank = None
+    return bank, _sorted(problems)
+
+
+def check_bytes(raw: bytes, filename: str) -> tuple[Bank | None, list[Problem]]:
+    return check_document(yaml_reader.read_bytes(raw, filename), filename)
+
+
+def check_file(path: str, display: str | None = None) -> tuple[Bank | None, list[Problem]]:
+    name = display or path
+    return check_document(yaml_reader.read_file(path, name), name)
+
+
+def load_bank(path: str) -> Bank:
+    bank, problems = check_file(path)
+    if bank is None:
+        raise BankError(problems)
+    return bank

@@ -1,0 +1,51 @@
+"""How messages name things: "did you mean", what a value is, where in the bank a problem is."""
+from __future__ import annotations
+
+import difflib
+from typing import Any
+from collections.abc import Iterable
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """'; did you mean 'x'?' for the closest of `choices`, or ''."""
+    match = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f"; did you mean '{match[0]}'?" if match else ""
+
+
+def describe_value(value: Any, *, json_terms: bool = False) -> str:
+    """What a value is, for a message: 'a string ('yes')', 'a list'. With `json_terms` in the
+    words of a JSON client (null, object) rather than a YAML author (nothing, mapping)."""
+    if value is None:
+        return "null" if json_terms else "nothing (null)"
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, (int, float)):
+        return f"a number ({value})"
+    if isinstance(value, str):
+        short = value if len(value) <= 30 else value[:27] + "..."
+        return f"a string ('{short}')"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict) or hasattr(value, "keys"):
+        return "an object" if json_terms else "a mapping"
+    return type(value).__name__
+
+
+
+
+def where(path: tuple[Any, ...], data: Any = None) -> str:
+    """A path as an author reads it: list items named by their id where they have one,
+    'questions[paper-depth].options[2]' rather than 'questions[7].options[2]'."""
+    if not path:
+        return "the bank"
+    parts = []
+    cur = data
+    for p in path:
+        if isinstance(p, int):
+            item = cur[p] if isinstance(cur, list) and 0 <= p < len(cur) else None
+            ident = item.get("id") if isinstance(item, dict) else None
+            parts.append(f"[{ident}]" if isinstance(ident, str) and ident else f"[{p}]")
+            cur = item
+        else:
+            parts.append(("." if parts else "") + str(p))
+            cur = cur.get(p) if isinstance(cur, dict) else None
+    return "'" + "".join(parts) + "'"
