@@ -61,8 +61,8 @@ def main() -> None:
     bank_id = "know-yourself" if shipped else "tiny"
     token = client.post("/api/results", json={"bank": bank_id, "answers": answers_for(client, bank_id)}).get_json()["token"]
 
-    from quiz import preview
-    from quiz.blueprints import results
+    from quiz.web import card as preview
+    from quiz.web import results
 
     def cold_page() -> None:
         with app.app_context():

@@ -30,18 +30,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config.get("REDIS_URL"):
         app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1})
 
-    from quiz import banks, db, i18n, web
-    banks.init_app(app)
-    db.init_app(app)
-    i18n.init_app(app)
-    web.init_app(app)
-
-    from quiz.blueprints import api, author, main, results, take
-    app.register_blueprint(main.bp)
-    app.register_blueprint(take.bp)
-    app.register_blueprint(results.bp)
-    app.register_blueprint(api.bp, url_prefix="/api")
-    app.register_blueprint(author.bp)
+    from quiz import store, web
+    store.init_app(app)   # the database, its pool and its housekeeping
+    web.init_app(app)     # banks, languages, security headers, error pages, the blueprints
 
     from quiz import cli
     cli.init_app(app)

@@ -97,7 +97,7 @@ SCHEMA_FILE = os.path.join(ROOT, "questions", "bank.schema.json")
 def init_app(app: Flask) -> None:
     app.cli.add_command(quiz_cli)
     # Commands built in their own modules register themselves on quiz_cli when imported.
-    for module in ("quiz.reports",):
+    for module in ("quiz.store.reports",):
         try:
             __import__(module)
         except ModuleNotFoundError as exc:
@@ -118,7 +118,7 @@ def simulate_command(bank_ref: str, n: int, seed: int) -> None:
     path is never primary in any answer set tried; 0 otherwise; 2 for an unknown bank.
     """
     from quiz.engine import render, run_audit
-    from quiz.reports import resolve_bank  # the CLI's one way of naming a bank: id or file
+    from quiz.store.reports import resolve_bank  # the CLI's one way of naming a bank: id or file
     bank = resolve_bank(bank_ref)
     audit = run_audit(bank, n=n, seed=seed)
     click.echo(render(audit), nl=False)

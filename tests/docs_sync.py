@@ -16,8 +16,8 @@ CLI_DOC = os.path.join(ROOT, "docs", "cli.md")
 
 def command_names() -> list[str]:
     from quiz.cli import init_app, quiz_cli  # noqa: F401
-    import quiz.reports  # noqa: F401  (register their commands)
-    import quiz.db  # noqa: F401  (purge-drafts)
+    import quiz.store.reports  # noqa: F401  (register their commands)
+    import quiz.store.db  # noqa: F401  (purge-drafts)
     try:
         import quiz.engine.simulate  # noqa: F401
     except ModuleNotFoundError:

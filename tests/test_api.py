@@ -24,7 +24,7 @@ def post(client, answers=None, **body):  # noqa: ANN001, ANN003, ANN201
 
 def count_results(app) -> int:  # noqa: ANN001
     from quiz.extensions import db
-    from quiz.models import Result
+    from quiz.store.models import Result
     with app.app_context():
         return db.session.execute(sa.select(sa.func.count()).select_from(Result)).scalar_one()
 
@@ -76,7 +76,7 @@ def test_submitting_answers_stores_a_result_and_answers_201_with_the_contract_sh
     assert RESULT_KEYS | {"delete_key"} == set(body)
     assert body["url"] == f"http://localhost/r/{body['token']}"
     assert r.headers["Location"] == f"/api/results/{body['token']}"
-    from quiz import banks
+    from quiz.web import banks
     with app.app_context():
         bank = banks.get("tiny")
         assert body["bank"] == {"id": "tiny", "version": 1, "hash": bank.content_hash}

@@ -14,7 +14,7 @@ from tests.test_api import ANSWERS, post
 
 
 def _bank(app, bank_id: str):  # noqa: ANN001, ANN202
-    from quiz import banks
+    from quiz.web import banks
     with app.app_context():
         return banks.get(bank_id)
 
@@ -81,7 +81,7 @@ def test_a_near_tie_lists_changes_and_the_api_matches_the_scorer(app, client):
 
 def test_they_are_stored_with_the_result_and_read_back_not_recomputed(app, client, monkeypatch):
     created = post(client).get_json()
-    from quiz import models
+    from quiz.store import models
     from quiz.engine import sensitivity
     from quiz.extensions import db
     with app.app_context():
@@ -103,7 +103,7 @@ def test_they_are_stored_with_the_result_and_read_back_not_recomputed(app, clien
 
 def test_a_result_stored_before_them_answers_null_and_an_empty_list(app, client):
     created = post(client).get_json()
-    from quiz import models
+    from quiz.store import models
     from quiz.extensions import db
     with app.app_context():
         row = models.Result.__table__
@@ -118,7 +118,7 @@ def test_a_result_stored_before_them_answers_null_and_an_empty_list(app, client)
 
 def test_the_shipped_banks_through_the_api(shipped_app):
     client = shipped_app.test_client()
-    from quiz import banks
+    from quiz.web import banks
     with shipped_app.app_context():
         served = list(banks.registry())
     rnd = random.Random(11)

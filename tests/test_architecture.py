@@ -60,7 +60,7 @@ def imports(path: str, module: str) -> list[tuple[str, list[str], int]]:
                 base = ".".join(parts[:len(parts) - node.level + 1] + ([base] if base else []))
             names = [a.name for a in node.names]
             out.append((base, names, node.lineno))
-            # `from quiz import banks` names the module quiz.banks
+            # `from quiz import banks` names the module quiz.web.banks
             out += [(f"{base}.{n}", [], node.lineno) for n in names if f"{base}.{n}" in MODULES]
     return out
 

@@ -12,9 +12,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from quiz import db as quiz_db
-from quiz.drafts import LIFETIME
-from quiz import models
+from quiz.store import db as quiz_db
+from quiz.store.drafts import LIFETIME
+from quiz.store import models
 from quiz.extensions import db
 from tests.conftest import make_app
 

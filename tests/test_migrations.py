@@ -98,7 +98,7 @@ def test_results_stored_before_an_upgrade_are_still_there_after_it(bare_app):
             "'{\"q\": 3}', '{\"primary\": \"ops\"}', 'ops', CURRENT_TIMESTAMP)"))
         db.session.commit()
         upgrade()
-        from quiz.models import Result
+        from quiz.store.models import Result
         result = db.session.execute(sa.select(Result).where(Result.token == "tok")).scalar_one()
         assert (result.answers, result.outcome["primary"], result.lang) == ({"q": 3}, "ops", "ko")
 
@@ -121,5 +121,5 @@ def test_the_operators_upgrade_command_migrates_and_is_safe_to_run_twice(bare_ap
 
 
 def test_the_health_checks_idea_of_the_newest_migration_is_alembics():
-    from quiz.db import migration_head
+    from quiz.store.db import migration_head
     assert migration_head() == ScriptDirectory(MIGRATIONS).get_current_head()

@@ -40,7 +40,7 @@ def test_every_quiz_page_fits_the_budget(shipped_app, app, lang):
     for served in (shipped_app, app):  # the shipped banks and the tiny fixture bank
         client = served.test_client()
         css = len(client.get("/static/style.css").data)
-        from quiz.banks import registry
+        from quiz.web.banks import registry
         with served.app_context():
             bank_ids = [b.id for b in registry()]
         assert bank_ids
@@ -52,7 +52,7 @@ def test_every_quiz_page_fits_the_budget(shipped_app, app, lang):
 def test_pages_link_only_to_our_own_origin(shipped_app):
     """Nothing in the markup points elsewhere: no <link>, <script> or <img> with a host."""
     client = shipped_app.test_client()
-    from quiz.banks import registry
+    from quiz.web.banks import registry
     with shipped_app.app_context():
         bank_id = next(iter(registry())).id
     for _name, html in _pages(client, bank_id, "ko"):

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageChops
 
-from quiz import preview
+from quiz.web import card as preview
 
 ANSWERS = {"fundamentals": 5, "first-week": "read-papers", "tools": ["pytorch"], "process-work": 4}
 HANGUL = "연구자엔지니어하이브리드"
@@ -66,7 +66,7 @@ def test_a_korean_result_preview_is_a_1200x630_png_with_hangul_on_it(client):
 
 def test_the_preview_card_says_the_path_scores_and_archetype_in_the_viewers_language(app, client):
     from quiz import service
-    from quiz.blueprints.results import preview_card
+    from quiz.web.results import preview_card
     token = submit(client)["token"]
     with app.test_request_context():
         result = service.get_result(token)

@@ -4,7 +4,9 @@ import io
 import json
 import random
 
-from quiz import banks, service
+from quiz.web import banks
+
+from quiz import service
 
 
 def store(app, n: int, seed: int = 1) -> list[dict]:

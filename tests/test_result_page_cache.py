@@ -7,7 +7,7 @@ import secrets
 from tests.conftest import make_app
 from tests.test_results import ANSWERS
 
-from quiz.blueprints.results import PageCache
+from quiz.web.results import PageCache
 
 
 def _submit(client, answers=ANSWERS) -> dict:  # noqa: ANN001
@@ -53,7 +53,7 @@ def test_pages_pushed_out_of_a_small_cache_come_back_the_same_and_deleted_ones_s
             assert page.status_code == 200
             first[r["token"], lang] = (page.get_data(), page.headers["ETag"], page.content_type)
     with app.app_context():
-        from quiz.blueprints.results import page_cache
+        from quiz.web.results import page_cache
         assert page_cache().bytes <= 12_000
     for (token, lang), (body, etag, ctype) in first.items():  # some cached, most rendered again
         again = client.get(f"/r/{token}?lang={lang}")

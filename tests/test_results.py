@@ -46,7 +46,7 @@ def all_answer_sets():  # noqa: ANN201
 
 def find_answers(app, predicate):  # noqa: ANN001, ANN201
     """The first answer set whose outcome (scored by the real engine) satisfies `predicate`."""
-    from quiz import banks
+    from quiz.web import banks
     from quiz.engine.scoring import score
     with app.app_context():
         bank = banks.get("tiny")
@@ -183,7 +183,7 @@ def test_hybrid_names_bars_and_margin_use_the_short_title(rich_app):
     # The full title stays where there is room: the summaries and the "why" headings.
     assert "<strong>데이터·플랫폼·MLOps</strong>" in ko
     from quiz import service
-    from quiz.blueprints.results import preview_card
+    from quiz.web.results import preview_card
     with rich_app.test_request_context():
         row = service.get_result(result["token"])
         assert preview_card(row, "en").headline == "Engineer–ops hybrid"
@@ -229,7 +229,7 @@ def test_a_balanced_result_says_so_everywhere_and_shows_every_path_alike(rich_ap
     ko = client.get(f"/r/{token}?lang=ko").get_data(as_text=True)
     assert "<h1>균형형: 아직 두드러지는 진로가 없어요</h1>" in ko
     from quiz import service
-    from quiz.blueprints.results import preview_card
+    from quiz.web.results import preview_card
     with rich_app.test_request_context():
         card = preview_card(service.get_result(token), "en")
     assert card.headline == "Balanced: no single path stands out yet"
@@ -621,7 +621,7 @@ def test_a_balanced_quick_check_is_not_called_a_hybrid(shipped_app):
     the page, its title and the card said "Researcher–engineer hybrid"."""
     import random
 
-    from quiz import banks
+    from quiz.web import banks
     from quiz.engine.scoring import score
     client = shipped_app.test_client()
     with shipped_app.app_context():
@@ -647,7 +647,7 @@ def test_a_balanced_quick_check_is_not_called_a_hybrid(shipped_app):
         assert f"<h1>{headline}</h1>" in body and meta(body, "og:title").startswith(headline)
         assert body.count('<p class="summary">') == 3  # every path's summary, not two
     from quiz import service
-    from quiz.blueprints.results import preview_card
+    from quiz.web.results import preview_card
     with shipped_app.test_request_context():
         card = preview_card(service.get_result(token), "ko")
     assert card.headline == "균형형: 아직 두드러지는 진로가 없어요"

@@ -62,7 +62,7 @@ def page(client, token: str, lang: str = "en") -> str:  # noqa: ANN001
 
 
 def generated(app, bank_id: str, n: int, seed: int) -> list[dict]:  # noqa: ANN001
-    from quiz import banks
+    from quiz.web import banks
     with app.app_context():
         bank = banks.get(bank_id)
     rnd = random.Random(seed)
@@ -133,7 +133,7 @@ def test_the_page_claims_nothing_the_answers_do_not_support(shipped_app):  # noq
 
 
 def test_a_path_near_zero_gets_one_honest_sentence_not_a_list(shipped_app):  # noqa: ANN001
-    from quiz import banks
+    from quiz.web import banks
     from quiz.engine.scoring import maximising_answers
     client = shipped_app.test_client()
     with shipped_app.app_context():
@@ -201,7 +201,7 @@ def test_background_and_strengths_change_the_plan(shipped_app):  # noqa: ANN001
 
 
 def test_a_shown_strength_is_not_prescribed_back(shipped_app):  # noqa: ANN001
-    from quiz import banks
+    from quiz.web import banks
     from quiz.engine.scoring import maximising_answers
     client = shipped_app.test_client()
     with shipped_app.app_context():

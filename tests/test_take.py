@@ -104,14 +104,14 @@ PAGE2 = {"tools": ["pytorch", "fastapi"], "process-work": "5"}
 
 def stored_results(app) -> list:  # noqa: ANN001
     from quiz.extensions import db
-    from quiz.models import Result
+    from quiz.store.models import Result
     with app.app_context():
         return list(db.session.execute(db.select(Result)).scalars())
 
 
 def draft_answers(app, token: str) -> dict:  # noqa: ANN001
     from quiz.extensions import db
-    from quiz.models import Draft
+    from quiz.store.models import Draft
     with app.app_context():
         return dict(db.session.get(Draft, token).answers)
 
@@ -385,7 +385,8 @@ def test_a_draft_submitted_before_with_other_answers_leads_to_its_result(app, cl
     """A crash between storing the result and marking the draft leaves a draft whose token is
     already a submission id; if its answers change and it is submitted again, the taker lands on
     the result it has, not on an error page."""
-    from quiz import banks, service
+    from quiz.web import banks
+    from quiz import service
     taker = _answered(client)
     with app.app_context():
         answers = {"fundamentals": 1, "first-week": "fix-pipeline", "tools": ["kubeflow"], "process-work": 5}
@@ -513,7 +514,7 @@ def test_switching_language_mid_page_keeps_every_answer_on_it(app, client):
     with client.session_transaction() as s:
         assert s["lang"] == "ko"
     from quiz.extensions import db
-    from quiz.models import Draft
+    from quiz.store.models import Draft
     with app.app_context():
         assert db.session.get(Draft, taker.token).lang == "ko"
     # and back to English, with an expired form token: the answers are still saved
@@ -647,7 +648,7 @@ def test_resume_of_a_complete_draft_goes_to_review(client):
 
 def _age(app, token: str, days: int) -> None:  # noqa: ANN001
     from quiz.extensions import db
-    from quiz.models import Draft, utcnow
+    from quiz.store.models import Draft, utcnow
     with app.app_context():
         draft = db.session.get(Draft, token)
         draft.updated_at = utcnow() - timedelta(days=days)
@@ -702,7 +703,7 @@ QUESTION_VALUES = {
 @given(posts=st.lists(st.tuples(st.sampled_from([1, 2]), st.sampled_from(["next", "back", "save", "bogus"]),
                                 st.fixed_dictionaries({}, optional=QUESTION_VALUES)), min_size=1, max_size=5))
 def test_any_post_sequence_never_fails_and_never_loses_a_valid_answer(app, posts):
-    from quiz.banks import registry
+    from quiz.web.banks import registry
     with app.app_context():
         bank = registry().get("tiny")
     client = app.test_client()
@@ -754,8 +755,8 @@ def test_a_cached_page_equals_a_full_render(shipped_app, lang):
     filled and ticked per taker; for any answers that must be exactly the page rendered afresh."""
     from types import SimpleNamespace
 
-    from quiz.banks import registry
-    from quiz.blueprints.take import _cached_page, _render_page
+    from quiz.web.banks import registry
+    from quiz.web.take.pages import _cached_page, _render_page
     with shipped_app.app_context():
         banks = list(registry())
 

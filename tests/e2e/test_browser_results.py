@@ -122,7 +122,7 @@ def test_compare_fits_a_phone(new_page, live_app, live_server):
 
 def answers_where(app, bank_id: str, predicate, tries: int = 3000) -> dict:  # noqa: ANN001
     """A random valid answer set whose outcome (scored by the real engine) satisfies `predicate`."""
-    from quiz import banks
+    from quiz.web import banks
     from quiz.engine.scoring import score
     with app.app_context():
         bank = banks.get(bank_id)

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 # (gunicorn loads the app before forking) for a picture most workers never draw (cached on disk).
 
 WIDTH, HEIGHT = 1200, 630
-FONT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fonts")
+FONT_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fonts")  # quiz/fonts
 REGULAR = os.path.join(FONT_DIR, "NanumGothic.ttf")
 BOLD = os.path.join(FONT_DIR, "NanumGothicBold.ttf")
 

@@ -17,50 +17,26 @@ answer; the page then asks the taker to press the button again.
 """
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from flask import (Blueprint, Response, abort, current_app, g, redirect, render_template, request,
                    send_from_directory, session, url_for)
 from flask_babel import format_date, gettext
 from flask_limiter.errors import RateLimitExceeded
-from flask_wtf.csrf import generate_csrf
 
-from quiz import banks, drafts, i18n
-from quiz.bank import Bank, Question
+from quiz.web import banks, i18n
+from quiz.store import drafts
+from quiz.bank import Bank
 from quiz.extensions import csrf, limiter
-from quiz.forms import CsrfOnlyForm, clean_answers, missing_required, page_form, required_message
-from quiz.engine import per_bank
+from quiz.web.forms import CsrfOnlyForm, clean_answers, missing_required, page_form, required_message
+from quiz.web.take.pages import _cached_page, _render_page, minutes, page_of, question_numbers
 
 bp = Blueprint("take", __name__)
 # CSRF is checked inside the views, after the posted answers are stored (see the module doc).
 csrf.exempt(bp)
 
-SECONDS_PER_QUESTION = 18  # for "about N minutes" on the start page: scenario items read slowly
 DELETE_KEYS = "delete_keys"  # session: {result token: delete key}, read by the results pages
 DELETE_KEYS_KEPT = 20  # the session is a cookie: keep it well under 4 KB
-
-
-# -- per-bank facts, computed once per bank content (bounded stores: quiz.engine.rules.per_bank) -------
-
-_NUMBERS: dict[str, dict[str, int]] = {}
-_PAGES: dict[str, dict[str, int]] = {}
-_PAGE_HTML: dict[str, dict[tuple[int, str, bytes], str]] = {}
-
-
-def question_numbers(bank: Bank) -> dict[str, int]:
-    """Each question's number as the taker meets it (page order), for "Question 5" references."""
-    return per_bank(_NUMBERS, bank, lambda b: {q.id: n for n, q in enumerate(
-        (q for _s, qs in b.pages for q in qs), 1)})
-
-
-def page_of(bank: Bank) -> dict[str, int]:
-    """The page (1-based) each question is on."""
-    return per_bank(_PAGES, bank, lambda b: {q.id: n for n, (_s, qs) in enumerate(b.pages, 1) for q in qs})
-
-
-def minutes(bank: Bank) -> int:
-    return max(1, round(len(bank.questions) * SECONDS_PER_QUESTION / 60))
 
 
 @bp.app_context_processor
@@ -165,62 +141,6 @@ def resume(token: str):  # noqa: ANN201
         number = page_of(bank)[missing[0].id]
         return redirect(url_for("take.page", bank_id=bank.id, token=draft.token, number=number, **args))
     return redirect(url_for("take.review", bank_id=bank.id, token=draft.token, **args))
-
-
-# -- the pages ----------------------------------------------------------------------------------
-
-# Page 1 of a quiz is the same for every taker but for three things: the draft token (in its
-# links), the CSRF token and which inputs are checked. So a page is rendered once per (bank,
-# page, language, query) with the two tokens as slots, and each GET fills them in and ticks the
-# taker's answers. Slots are random per process, so no bank text can contain them.
-TOKEN_SLOT = "t" + secrets.token_hex(12)
-CSRF_SLOT = "c" + secrets.token_hex(12)
-CACHED_QUERY_ARGS = frozenset({"lang", "return"})
-
-
-def tick(html: str, questions: tuple[Question, ...], answers: dict[str, Any]) -> str:
-    """`html` with `checked` added to each answered input. The text `id="a-<q>-<i>" value="<v>"`
-    occurs once on a page (ids and values are slugs or integers: nothing to escape)."""
-    for q in questions:
-        value = answers.get(q.id)
-        if value is None:
-            continue
-        if q.type == "scale":
-            picked = [(value - q.scale.min, value)] if isinstance(value, int) and value in q.scale.values else []
-        else:
-            wanted = value if isinstance(value, list) else [value]
-            picked = [(i, o) for i, o in enumerate(q.option_ids) if o in wanted]
-        for index, v in picked:
-            needle = f'id="a-{q.id}-{index}" value="{v}"'
-            html = html.replace(needle, needle + " checked", 1)
-    return html
-
-
-def _cached_page(bank: Bank, draft: Any, number: int, returning: bool) -> str:
-    """Page `number` for `draft`, from the per-bank page cache (see TOKEN_SLOT)."""
-    _section, questions = bank.pages[number - 1]
-    answers = draft.answers or {}
-    if not set(request.args) <= CACHED_QUERY_ARGS:  # odd query strings: render, don't cache
-        return _render_page(bank, draft, number, answers=answers, returning=returning)
-    store = per_bank(_PAGE_HTML, bank, lambda _b: {})
-    key = (number, _lang(), request.query_string)
-    csrf_value = generate_csrf()  # the same value csrf_token() gives the template below
-    template = store.get(key)
-    if template is None:
-        html = _render_page(bank, draft, number, answers={}, returning=returning)
-        template = store[key] = html.replace(draft.token, TOKEN_SLOT).replace(csrf_value, CSRF_SLOT)
-    html = template.replace(TOKEN_SLOT, draft.token).replace(CSRF_SLOT, csrf_value)
-    return tick(html, questions, answers)
-
-
-def _render_page(bank: Bank, draft: Any, number: int, *, answers: dict[str, Any],
-                 errors: dict[str, str] | None = None, notice: str | None = None,
-                 returning: bool = False) -> str:
-    section, questions = bank.pages[number - 1]
-    return render_template(
-        "take/page.html", bank=bank, draft=draft, number=number, total=len(bank.pages),
-        section=section, questions=questions, numbers=question_numbers(bank), answers=answers,
-        errors=errors or {}, notice=notice, returning=returning)
 
 
 @bp.get("/quiz/<bank_id>/<token>/<int:number>")

@@ -16,7 +16,7 @@ from typing import Any
 import click
 import sqlalchemy as sa
 
-from quiz import models
+from quiz.store import models
 from quiz.bank import Bank, check_file
 from quiz.cli import quiz_cli
 from quiz.extensions import db
@@ -26,7 +26,7 @@ BATCH = 1000
 
 def resolve_bank(ref: str) -> Bank:
     """A bank by id (served ones) or by the path of its file; a clear usage error otherwise."""
-    from quiz import banks
+    from quiz.web import banks
     try:
         bank = banks.registry().resolve(ref)
     except Exception:  # noqa: BLE001  the configured banks are broken; a path may still work

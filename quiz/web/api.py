@@ -11,10 +11,12 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
-from quiz import banks, service
+from quiz.web import banks
+
+from quiz import service
 from quiz.bank import Bank
 from quiz.extensions import csrf
-from quiz.web import json_error
+from quiz.web.hooks import json_error
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)
@@ -212,7 +214,7 @@ def delete_result(token: str):  # noqa: ANN201
 
 @bp.get("/openapi.json")
 def openapi():  # noqa: ANN201
-    from quiz.openapi import document
+    from quiz.web.openapi import document
     response = jsonify(document(base_url()))
     response.headers["Cache-Control"] = "public, max-age=300"
     return response

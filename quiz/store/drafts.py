@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from flask import session
 
 from quiz.extensions import db
-from quiz.models import Draft, utcnow
+from quiz.store.models import Draft, utcnow
 
-LIFETIME = timedelta(days=7)  # after the last save; quiz.db.purge_expired_drafts deletes them
+LIFETIME = timedelta(days=7)  # after the last save; quiz.store.db.purge_expired_drafts deletes them
 TOKEN_BYTES = 24  # 192 bits; token_urlsafe gives 32 characters
 SESSION_KEY = "drafts"  # {bank id: draft token}: the session remembers the taker's open draft
 

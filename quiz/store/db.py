@@ -168,10 +168,10 @@ def engine_options(url: str) -> dict:
 # --- Drafts -----------------------------------------------------------------------------------
 
 def purge_expired_drafts(now: datetime | None = None, limit: int | None = None) -> int:
-    """Delete drafts past their lifetime (quiz.drafts.LIFETIME, 7 days after their last save),
+    """Delete drafts past their lifetime (quiz.store.drafts.LIFETIME, 7 days after their last save),
     at most `limit` of them; return how many went."""
-    from quiz.drafts import LIFETIME
-    from quiz.models import Draft
+    from quiz.store.drafts import LIFETIME
+    from quiz.store.models import Draft
     cutoff = (now or datetime.now(timezone.utc)) - LIFETIME
     expired = sa.select(Draft.token).where(Draft.updated_at < cutoff)
     if limit is not None:
@@ -303,5 +303,5 @@ def init_app(app: Flask) -> None:
             response.call_on_close(lambda: _opportunistic_purge(app))
         return response
 
-    from quiz import models  # noqa: F401  (registers the tables with the metadata)
+    from quiz.store import models  # noqa: F401  (registers the tables with the metadata)
 

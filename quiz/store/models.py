@@ -59,5 +59,5 @@ class Draft(db.Model):
     lang: so.Mapped[str] = so.mapped_column(sa.String(8), default="en")
     result_token: so.Mapped[str | None] = so.mapped_column(sa.String(64), nullable=True)
     created_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    # Indexed for the expiry purge (quiz.db.purge_expired_drafts).
+    # Indexed for the expiry purge (quiz.store.db.purge_expired_drafts).
     updated_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)

@@ -10,7 +10,7 @@ import hmac
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 
-from quiz import banks
+from quiz.web import banks
 from quiz.engine import bounds, bounds_exact, describe
 from quiz.bank import check_bytes
 

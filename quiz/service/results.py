@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from quiz import models
+from quiz.store import models
 from quiz.bank import Bank
 from quiz.extensions import db, limiter
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, jsonify, render_template
 
-from quiz import banks
+from quiz.web import banks
 from quiz.extensions import db
 
 bp = Blueprint("main", __name__)
@@ -24,7 +24,7 @@ def _migration_head() -> str | None:
         return cached
     # Read from the migration files, not through Alembic: importing Alembic would add ~11 MB to
     # every worker a load balancer probes (quiz/db.py).
-    from quiz.db import migration_head
+    from quiz.store.db import migration_head
     head = migration_head()
     current_app.extensions["quiz_migration_head"] = head
     return head

@@ -1,0 +1,97 @@
+"""Quiz pages as HTML: rendered once per (bank, page, language, returning) with the draft and CSRF
+tokens as slots, then filled in and ticked for each taker. Bounded: a few entries per bank page,
+banks kept by quiz.engine.per_bank."""
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import (render_template, request)
+from flask_wtf.csrf import generate_csrf
+
+from quiz.web import i18n
+from quiz.bank import Bank, Question
+from quiz.engine import per_bank
+
+
+SECONDS_PER_QUESTION = 18  # for "about N minutes" on the start page: scenario items read slowly
+
+# -- per-bank facts, computed once per bank content (bounded stores: quiz.engine.rules.per_bank) -------
+
+_NUMBERS: dict[str, dict[str, int]] = {}
+_PAGES: dict[str, dict[str, int]] = {}
+_PAGE_HTML: dict[str, dict[tuple[int, str, bool], str]] = {}
+
+
+def question_numbers(bank: Bank) -> dict[str, int]:
+    """Each question's number as the taker meets it (page order), for "Question 5" references."""
+    return per_bank(_NUMBERS, bank, lambda b: {q.id: n for n, q in enumerate(
+        (q for _s, qs in b.pages for q in qs), 1)})
+
+
+def page_of(bank: Bank) -> dict[str, int]:
+    """The page (1-based) each question is on."""
+    return per_bank(_PAGES, bank, lambda b: {q.id: n for n, (_s, qs) in enumerate(b.pages, 1) for q in qs})
+
+
+
+def minutes(bank: Bank) -> int:
+    return max(1, round(len(bank.questions) * SECONDS_PER_QUESTION / 60))
+
+
+# -- the pages ----------------------------------------------------------------------------------
+
+# Page 1 of a quiz is the same for every taker but for three things: the draft token (in its
+# links), the CSRF token and which inputs are checked. So a page is rendered once per (bank,
+# page, language, query) with the two tokens as slots, and each GET fills them in and ticks the
+# taker's answers. Slots are random per process, so no bank text can contain them.
+TOKEN_SLOT = "t" + secrets.token_hex(12)
+CSRF_SLOT = "c" + secrets.token_hex(12)
+CACHED_QUERY_ARGS = frozenset({"lang", "return"})
+
+
+def tick(html: str, questions: tuple[Question, ...], answers: dict[str, Any]) -> str:
+    """`html` with `checked` added to each answered input. The text `id="a-<q>-<i>" value="<v>"`
+    occurs once on a page (ids and values are slugs or integers: nothing to escape)."""
+    for q in questions:
+        value = answers.get(q.id)
+        if value is None:
+            continue
+        if q.type == "scale":
+            picked = [(value - q.scale.min, value)] if isinstance(value, int) and value in q.scale.values else []
+        else:
+            wanted = value if isinstance(value, list) else [value]
+            picked = [(i, o) for i, o in enumerate(q.option_ids) if o in wanted]
+        for index, v in picked:
+            needle = f'id="a-{q.id}-{index}" value="{v}"'
+            html = html.replace(needle, needle + " checked", 1)
+    return html
+
+
+def _cached_page(bank: Bank, draft: Any, number: int, returning: bool) -> str:
+    """Page `number` for `draft`, from the per-bank page cache (see TOKEN_SLOT)."""
+    _section, questions = bank.pages[number - 1]
+    answers = draft.answers or {}
+    if not set(request.args) <= CACHED_QUERY_ARGS:  # odd query strings: render, don't cache
+        return _render_page(bank, draft, number, answers=answers, returning=returning)
+    store = per_bank(_PAGE_HTML, bank, lambda _b: {})
+    # Keyed on what the page depends on, normalised: never on the raw query string, which a
+    # visitor chooses (500 different ?return= values must not mean 500 copies).
+    key = (number, i18n.select_locale(), returning)
+    csrf_value = generate_csrf()  # the same value csrf_token() gives the template below
+    template = store.get(key)
+    if template is None:
+        html = _render_page(bank, draft, number, answers={}, returning=returning)
+        template = store[key] = html.replace(draft.token, TOKEN_SLOT).replace(csrf_value, CSRF_SLOT)
+    html = template.replace(TOKEN_SLOT, draft.token).replace(CSRF_SLOT, csrf_value)
+    return tick(html, questions, answers)
+
+
+def _render_page(bank: Bank, draft: Any, number: int, *, answers: dict[str, Any],
+                 errors: dict[str, str] | None = None, notice: str | None = None,
+                 returning: bool = False) -> str:
+    section, questions = bank.pages[number - 1]
+    return render_template(
+        "take/page.html", bank=bank, draft=draft, number=number, total=len(bank.pages),
+        section=section, questions=questions, numbers=question_numbers(bank), answers=answers,
+        errors=errors or {}, notice=notice, returning=returning)
