@@ -30,7 +30,8 @@ WEB_AND_DB = ("flask", "werkzeug", "jinja2", "sqlalchemy", "flask_sqlalchemy", "
               "flask_limiter", "wtforms", "markupsafe")
 # What only the web layer may take from Flask: the request and its per-request state.
 REQUEST_STATE = {"request", "g", "session", "has_request_context", "current_user"}
-# A module outside every layer, allowed to import anything: the factory and the CLI wire it all.
+# Outside every layer, allowed to import anything: the factory and the CLI wire it all (and no layer
+# may import them). A module whose name starts with "_" is private to its component.
 WIRING = {"quiz", "quiz.cli"}
 
 
@@ -60,7 +61,7 @@ def imports(path: str, module: str) -> list[tuple[str, list[str], int]]:
                 base = ".".join(parts[:len(parts) - node.level + 1] + ([base] if base else []))
             names = [a.name for a in node.names]
             out.append((base, names, node.lineno))
-            # `from quiz import banks` names the module quiz.web.banks
+            # `from quiz.web import banks` names the module quiz.web.banks
             out += [(f"{base}.{n}", [], node.lineno) for n in names if f"{base}.{n}" in MODULES]
     return out
 
@@ -88,8 +89,11 @@ def violations() -> list[str]:
                 continue
             if theirs not in LAYERS[mine]:
                 found.append(f"{where}: {mine} may not import {theirs} ({imported})")
-            elif imported != theirs:
-                found.append(f"{where}: {imported} is private to {theirs}; import from {theirs} itself")
+            elif any(part.startswith("_") for part in imported[len(theirs) + 1:].split(".") if part):
+                found.append(f"{where}: {imported} is private to {theirs}; use what {theirs} exports")
+        for imported, _names, line in imports(path, module):
+            if mine is not None and (imported == "quiz.cli" or (imported == "quiz" and _names and "create_app" in _names)):
+                found.append(f"{os.path.relpath(path, ROOT)}:{line}: {mine} reaches up to the wiring ({imported})")
     return found
 
 
@@ -106,7 +110,7 @@ def test_layers_import_only_downwards_and_through_the_front_door():
     ("from flask import request\n", "is pure but imports flask"),
     ("import sqlalchemy\n", "is pure but imports sqlalchemy"),
     ("from quiz.store import models\n", "may not import quiz.store"),
-    ("from quiz.bank.meaning import MeaningChecker\n", None),  # inside its own component: allowed
+    ("from quiz.bank._meaning import MeaningChecker\n", None),  # inside its own component: allowed
 ])
 def test_the_contract_catches_what_it_should(tmp_path, monkeypatch, bad, expected):
     """The checker itself can fail: a pure-engine module that reached for Flask, the database or
@@ -123,6 +127,6 @@ def test_the_contract_catches_what_it_should(tmp_path, monkeypatch, bad, expecte
 
 def test_a_private_module_of_another_component_is_refused(tmp_path, monkeypatch):
     path = tmp_path / "probe.py"
-    path.write_text("from quiz.bank.meaning import MeaningChecker\n")
+    path.write_text("from quiz.bank._meaning import MeaningChecker\n")
     monkeypatch.setitem(MODULES, "quiz.engine.probe", str(path))
     assert any("private to quiz.bank" in v for v in violations())

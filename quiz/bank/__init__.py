@@ -14,7 +14,7 @@ from quiz.bank.model import (LANG, OPERATORS, OPERATORS_BY_TYPE, QUESTION_TYPES,
                              Path, Question, Rule, Scale, Section, leaves, localise)
 from quiz.bank.registry import BankRegistry, bank_files
 from quiz.bank.schema import dump_yaml, json_schema
-from quiz.bank.wording import describe_value, did_you_mean
+from quiz.bank._wording import describe_value, did_you_mean
 
 __all__ = [
     "LANG", "OPERATORS", "OPERATORS_BY_TYPE", "QUESTION_TYPES", "SLUG", "All", "Any_", "Archetype", "Bank",

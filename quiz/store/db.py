@@ -10,14 +10,14 @@ import logging
 import os
 import re
 import time
+from contextvars import ContextVar, Token
 from datetime import datetime, timezone
 
 import click
 import sqlalchemy as sa
-from flask import Flask, g, has_request_context, request
+from flask import Flask
 from sqlalchemy.engine import make_url
 
-from quiz.cli import quiz_cli
 from quiz.config import ROOT
 from quiz.extensions import db
 
@@ -36,9 +36,21 @@ PG_STATEMENT_TIMEOUT_MS = 10_000
 PG_IDLE_IN_TRANSACTION_TIMEOUT_MS = 30_000
 PG_CONNECT_TIMEOUT_S = 5  # a host that drops packets must not hold /healthz past gunicorn's timeout
 
-# Requests that must not change anything (RFC 9110 "safe" methods) only read: in a deferred
-# transaction on SQLite, statement by statement (autocommit) on PostgreSQL.
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Work that only reads (the web layer says so for safe requests: GET, HEAD, OPTIONS) runs in a
+# deferred transaction on SQLite and statement by statement (autocommit) on PostgreSQL; anything
+# else, including the CLI and tests, takes the write lock up front. The store never looks at the
+# request: the caller sets this.
+_read_only: ContextVar[bool] = ContextVar("quiz_store_read_only", default=False)
+
+
+def reading_only(flag: bool = True) -> Token:
+    """Declare that the work starting now in this context only reads (or, with False, may write).
+    Returns the token to pass to `done_reading` when it ends."""
+    return _read_only.set(flag)
+
+
+def done_reading(token: Token) -> None:
+    _read_only.reset(token)
 _WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
 # Opportunistic expiry: each process deletes a bounded batch of expired drafts this often.
@@ -69,25 +81,9 @@ def _sqlite_on_connect(dbapi_conn, _record) -> None:  # noqa: ANN001
     cur.close()
 
 
-def write_intent() -> None:
-    """Declare, inside a GET request, that the coming transaction reads and then writes.
-
-    Safe requests read in a deferred transaction so that readers in other processes run in
-    parallel, and on PostgreSQL each of their statements runs on its own (no BEGIN, no
-    ROLLBACK). When one writes after reading, its reads and its write end up in separate
-    transactions (see _sqlite_upgrade_deferred); call this before the first query when they must
-    be one. POST, PUT, PATCH and DELETE requests and code outside requests (CLI, tests) always
-    run in a transaction that takes the write lock up front.
-    """
-    g._quiz_db_write_intent = True
-
-
 def _may_write() -> bool:
-    """Whether the unit of work starting now may write: anything but a safe request (unless it
-    called write_intent()); outside requests (CLI, tests, housekeeping) always."""
-    if not has_request_context():
-        return True
-    return request.method not in SAFE_METHODS or bool(g.get("_quiz_db_write_intent"))
+    """Whether the unit of work starting now may write (see `reading_only`)."""
+    return not _read_only.get()
 
 
 def _sqlite_begin(conn) -> None:  # noqa: ANN001
@@ -181,10 +177,11 @@ def purge_expired_drafts(now: datetime | None = None, limit: int | None = None) 
     return result.rowcount or 0
 
 
-@quiz_cli.command("purge-drafts")
-def purge_drafts_command() -> None:
-    """Delete "continue later" drafts untouched for 7 days (for cron; the app also does it)."""
-    click.echo(f"{purge_expired_drafts()} expired drafts deleted")
+def purge_when_due(app: Flask) -> None:
+    """Delete a bounded batch of expired drafts, at most once per interval per process. The web
+    layer calls it after a response to a write has been sent, so no taker waits for it."""
+    if time.monotonic() >= app.extensions["quiz_db"]["next_purge"]:
+        _opportunistic_purge(app)
 
 
 def _opportunistic_purge(app: Flask) -> None:
@@ -296,12 +293,6 @@ def init_app(app: Flask) -> None:
             sa.event.listen(engine, "before_cursor_execute", _sqlite_upgrade_deferred)
     # Start the first purge a little after start-up, not on the very first request.
     app.extensions["quiz_db"] = {"next_purge": time.monotonic() + 60}
-
-    @app.after_request
-    def _schedule_purge(response):  # noqa: ANN001, ANN202
-        if request.method not in SAFE_METHODS and time.monotonic() >= app.extensions["quiz_db"]["next_purge"]:
-            response.call_on_close(lambda: _opportunistic_purge(app))
-        return response
 
     from quiz.store import models  # noqa: F401  (registers the tables with the metadata)
 

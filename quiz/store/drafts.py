@@ -11,14 +11,12 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import sqlalchemy as sa
-from flask import session
 
 from quiz.extensions import db
 from quiz.store.models import Draft, utcnow
 
 LIFETIME = timedelta(days=7)  # after the last save; quiz.store.db.purge_expired_drafts deletes them
 TOKEN_BYTES = 24  # 192 bits; token_urlsafe gives 32 characters
-SESSION_KEY = "drafts"  # {bank id: draft token}: the session remembers the taker's open draft
 
 
 def new_token() -> str:
@@ -44,7 +42,6 @@ def create(bank_id: str, lang: str) -> Draft:
                   created_at=utcnow(), updated_at=utcnow())
     db.session.add(draft)
     db.session.commit()
-    remember(draft)
     return draft
 
 
@@ -93,28 +90,3 @@ def mark_submitted(draft: Draft, result_token: str) -> None:
     draft.result_token = result_token
     draft.updated_at = utcnow()
     db.session.commit()
-
-
-def remember(draft: Draft) -> None:
-    """Keep the draft's token in the session, so the start page can offer "continue"."""
-    known = dict(session.get(SESSION_KEY) or {})
-    if known.get(draft.bank_id) != draft.token:
-        known[draft.bank_id] = draft.token
-        session[SESSION_KEY] = known
-
-
-def forget(bank_id: str) -> None:
-    known = dict(session.get(SESSION_KEY) or {})
-    if known.pop(bank_id, None) is not None:
-        session[SESSION_KEY] = known
-
-
-def remembered(bank_id: str) -> Draft | None:
-    """The taker's open draft for this bank, if the session knows one that is still usable."""
-    token = (session.get(SESSION_KEY) or {}).get(bank_id)
-    if not token:
-        return None
-    draft = peek(token)
-    if draft is None or draft.result_token or is_expired(draft) or draft.bank_id != bank_id:
-        return None
-    return draft

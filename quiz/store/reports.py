@@ -5,43 +5,18 @@ same on a thousand results as on a million.
 """
 from __future__ import annotations
 
-import csv
-import json
 import math
-import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-import click
 import sqlalchemy as sa
 
 from quiz.store import models
-from quiz.bank import Bank, check_file
-from quiz.cli import quiz_cli
+from quiz.bank import Bank
 from quiz.extensions import db
 
 BATCH = 1000
-
-
-def resolve_bank(ref: str) -> Bank:
-    """A bank by id (served ones) or by the path of its file; a clear usage error otherwise."""
-    from quiz.web import banks
-    try:
-        bank = banks.registry().resolve(ref)
-    except Exception:  # noqa: BLE001  the configured banks are broken; a path may still work
-        bank = None
-    if bank is None and (ref.endswith((".yaml", ".yml")) or "/" in ref):
-        bank, problems = check_file(ref)
-        if bank is None:
-            raise click.UsageError("\n".join(p.render() for p in problems if p.severity == "error") or f"cannot load {ref}")
-    if bank is None:
-        try:
-            known = ", ".join(b.id for b in banks.registry()) or "none"
-        except Exception:  # noqa: BLE001
-            known = "unknown (the configured banks do not load)"
-        raise click.UsageError(f"no bank '{ref}' (banks: {known}; or give the path of a bank file)")
-    return bank
 
 
 def stream_results(bank_id: str) -> Iterator[models.Result]:
@@ -178,37 +153,6 @@ def _item_notes(entry: dict[str, Any], n: int) -> list[str]:
     return notes
 
 
-@quiz_cli.command("stats")
-@click.argument("bank_ref", metavar="BANK")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def stats_command(bank_ref: str, as_json: bool) -> None:
-    """Item statistics from stored results of BANK (an id or a bank file's path)."""
-    bank = resolve_bank(bank_ref)
-    report = compute_stats(bank)
-    if as_json:
-        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
-        return
-    click.echo(f"{bank.id}: {report['results']} stored result{'s' if report['results'] != 1 else ''}")
-    if not report["results"]:
-        click.echo("nothing to report yet")
-        return
-    total = report["results"]
-    click.echo("outcomes: " + ", ".join(f"{p} {c} ({c / total:.0%})" for p, c in report["outcomes"].items())
-               + f"; hybrid {report['hybrid']} ({report['hybrid'] / total:.0%})")
-    if report["archetypes"]:
-        click.echo("archetypes: " + ", ".join(f"{a} {c}" for a, c in report["archetypes"].items()))
-    if report["quality"]:
-        click.echo("quality flags: " + ", ".join(f"{q} {c}" for q, c in sorted(report["quality"].items())))
-    click.echo(f"\n{'question':<28}{'answered':>9}  {'mean':>5} {'sd':>5}  item-rest r by path")
-    for item in report["items"]:
-        mean = "" if item.get("mean") is None else f"{item['mean']:.2f}"
-        sd = "" if item.get("sd") is None else f"{item['sd']:.2f}"
-        rs = ", ".join(f"{p} {'n/a' if r is None else f'{r:+.2f}'}" for p, r in item["item_rest_r"].items())
-        click.echo(f"{item['question']:<28}{item['answered']:>9}  {mean:>5} {sd:>5}  {rs}")
-        for note in item["notes"]:
-            click.echo(f"{'':<28}  note: {note}")
-
-
 def export_rows(bank: Bank) -> Iterator[dict[str, Any]]:
     for r in stream_results(bank.id):
         o = r.outcome or {}
@@ -220,34 +164,3 @@ def export_rows(bank: Bank) -> Iterator[dict[str, Any]]:
             "archetype": (o.get("archetype") or {}).get("id"), "flags": o.get("flags") or [],
             "quality": o.get("quality") or [], "answers": r.answers or {},
         }
-
-
-@quiz_cli.command("export")
-@click.argument("bank_ref", metavar="BANK")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), required=True,
-              help="csv: one row per result, one column per question; json: a JSON array.")
-def export_command(bank_ref: str, fmt: str) -> None:
-    """Stream stored results of BANK to stdout. Share tokens and delete keys are never exported."""
-    bank = resolve_bank(bank_ref)
-    out = sys.stdout  # click's runner swaps it in tests; a pipe streams it in use
-    if fmt == "json":
-        out.write("[")
-        for i, row in enumerate(export_rows(bank)):
-            out.write(("," if i else "") + "\n" + json.dumps(row, ensure_ascii=False))
-        out.write("\n]\n")
-        return
-    qids = [q.id for q in bank.questions]
-    header = (["id", "created_at", "bank_version", "bank_hash", "lang", "primary", "secondary", "hybrid",
-               "balanced", "margin"] + [f"score_{p}" for p in bank.path_ids]
-              + ["archetype", "flags", "quality"] + [f"q_{q}" for q in qids])
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    for row in export_rows(bank):
-        ans = row["answers"]
-        writer.writerow(
-            [row["id"], row["created_at"], row["bank_version"], row["bank_hash"], row["lang"], row["primary"],
-             row["secondary"], row["hybrid"], row["balanced"], row["margin"]]
-            + [row["scores"].get(p) for p in bank.path_ids]
-            + [row["archetype"], "|".join(row["flags"]), "|".join(row["quality"])]
-            + ["|".join(map(str, ans[q])) if isinstance(ans.get(q), list) else ans.get(q, "") for q in qids])
-    sys.stdout.flush()

@@ -1,12 +1,16 @@
 """Cross-cutting web concerns: proxies, security headers, CSRF, rate limits, error pages."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from quiz.extensions import csrf, limiter
+from quiz.store import db as store_db
+
+# Requests that must not change anything (RFC 9110 "safe" methods).
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def wants_json() -> bool:
@@ -29,6 +33,25 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     production = app.config.get("QUIZ_ENV") == "production"
+
+    # The store never reads the request: tell it what kind of work this request does. Safe
+    # requests (RFC 9110) only read; the rest may write and take the write lock up front.
+    @app.before_request
+    def declare_transaction_mode() -> None:
+        g.quiz_read_only = store_db.reading_only(request.method in SAFE_METHODS)
+
+    @app.teardown_request
+    def end_transaction_mode(_exc: BaseException | None) -> None:
+        token = g.pop("quiz_read_only", None)
+        if token is not None:
+            store_db.done_reading(token)
+
+    @app.after_request
+    def schedule_purge(response):  # noqa: ANN001, ANN202
+        # Expired drafts go in small batches after a write's response is sent: no cron needed.
+        if request.method not in SAFE_METHODS:
+            response.call_on_close(lambda: store_db.purge_when_due(app))
+        return response
 
     @app.after_request
     def security_headers(response):  # noqa: ANN001, ANN202

@@ -29,6 +29,7 @@ from quiz.store import drafts
 from quiz.bank import Bank
 from quiz.extensions import csrf, limiter
 from quiz.web.forms import CsrfOnlyForm, clean_answers, missing_required, page_form, required_message
+from quiz.web.take import remember
 from quiz.web.take.pages import _cached_page, _render_page, minutes, page_of, question_numbers
 
 bp = Blueprint("take", __name__)
@@ -42,7 +43,7 @@ DELETE_KEYS_KEPT = 20  # the session is a cookie: keep it well under 4 KB
 @bp.app_context_processor
 def start_helpers() -> dict[str, Any]:
     # The home page shows a one-bank start page with the same partial as /quiz/<bank>.
-    return {"quiz_minutes": minutes, "open_draft": drafts.remembered}
+    return {"quiz_minutes": minutes, "open_draft": remember.remembered}
 
 
 # -- the site icon ------------------------------------------------------------------------------
@@ -116,6 +117,7 @@ def begin(bank_id: str):  # noqa: ANN201
         notice = gettext("Your session had expired. Please press Start again.")
         return render_template("take/start.html", bank=bank, notice=notice)
     draft = drafts.create(bank.id, _lang())
+    remember.remember(draft)
     return redirect(url_for("take.page", bank_id=bank.id, token=draft.token, number=1), 303)
 
 
@@ -129,7 +131,7 @@ def resume(token: str):  # noqa: ANN201
         return redirect(_result_url(draft.result_token), 303)
     if drafts.is_expired(draft):
         return _page("take/gone.html", 410, bank=bank, expired=True)
-    drafts.remember(draft)
+    remember.remember(draft)
     answers = clean_answers(bank, draft.answers)
     missing = missing_required(bank, answers)
     args: dict[str, Any] = {}
@@ -148,7 +150,7 @@ def page(bank_id: str, token: str, number: int):  # noqa: ANN201
     bank = _bank(bank_id)
     draft = _draft(bank, token)
     number = _number(bank, number)
-    drafts.remember(draft)
+    remember.remember(draft)
     # No form object on a GET: WTForms only parses posts; the page is written from the bank.
     return _cached_page(bank, draft, number, returning=request.args.get("return") == "review")
 
@@ -274,7 +276,7 @@ def _missing_errors(bank: Bank, answers: dict[str, Any]) -> dict[str, str]:
 def review(bank_id: str, token: str):  # noqa: ANN201
     bank = _bank(bank_id)
     draft = _draft(bank, token)
-    drafts.remember(draft)
+    remember.remember(draft)
     return _render_review(bank, draft)
 
 
@@ -361,5 +363,5 @@ def submit(bank_id: str, token: str):  # noqa: ANN201
         keys = dict(session.get(DELETE_KEYS) or {})
         keys[result_token] = submission.delete_key
         session[DELETE_KEYS] = dict(list(keys.items())[-DELETE_KEYS_KEPT:])
-        drafts.forget(bank.id)
+        remember.forget(bank.id)
     return redirect(_result_url(result_token), 303)
