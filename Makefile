@@ -16,7 +16,7 @@ TEST_TIMEOUT ?= 1500
 BOUNDED := $(shell command -v timeout >/dev/null 2>&1 && echo timeout -s INT -k 30 $(TEST_TIMEOUT))
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres install migrate translations bench no-loss check clean
+.PHONY: run test test-unit lint test-sqlite test-postgres install migrate translations bench no-loss check clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,12 +39,21 @@ run: migrate
 check: install
 	$(BIN)/flask --app app quiz check
 
-# Both passes always run; the target fails when either does.
+# The linter, then both passes; every part always runs, and the target fails when any does.
 test: install
 	@status=0; \
+	$(MAKE) --no-print-directory lint || status=1; \
 	$(MAKE) --no-print-directory test-sqlite || status=1; \
 	$(MAKE) --no-print-directory test-postgres || status=1; \
 	exit $$status
+
+# ruff, with the rules in pyproject.toml.
+lint: install
+	$(BIN)/ruff check quiz tests bench app.py
+
+# The first tier alone: the bank format, the engine and view-building, no app, no database (seconds).
+test-unit: install
+	$(BIN)/python -m pytest -q tests/unit $(PYTEST_ARGS)
 
 test-sqlite: install
 	$(BOUNDED) $(BIN)/python -m pytest $(PYTEST_ARGS)

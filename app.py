@@ -2,8 +2,8 @@
 import sys
 
 from quiz import create_app
-from quiz.config import ConfigError
 from quiz.bank import BankError
+from quiz.config import ConfigError
 
 try:
     app = create_app()

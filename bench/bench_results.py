@@ -17,12 +17,12 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from flask import Flask  # noqa: E402
+from flask import Flask
 
-from tests.conftest import SHIPPED_BANKS, TINY_BANK, make_app  # noqa: E402
+from tests.conftest import SHIPPED_BANKS, TINY_BANK, make_app
 
 
-def ms_per_request(client, url: str, n: int, before=None, repeat: int = 5) -> float:  # noqa: ANN001
+def ms_per_request(client, url: str, n: int, before=None, repeat: int = 5) -> float:
     runs = []
     for _ in range(repeat):
         start = time.perf_counter()
@@ -35,7 +35,7 @@ def ms_per_request(client, url: str, n: int, before=None, repeat: int = 5) -> fl
     return statistics.median(runs)
 
 
-def answers_for(client, bank_id: str) -> dict:  # noqa: ANN001
+def answers_for(client, bank_id: str) -> dict:
     bank = client.get(f"/api/banks/{bank_id}").get_json()
     rnd = random.Random(1)
     out = {}

@@ -20,10 +20,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from quiz.engine import scoring, sensitivity  # noqa: E402
-from quiz.engine.answers import validate_answers  # noqa: E402
-from quiz.bank import load_bank  # noqa: E402
-from quiz.engine.simulate import random_answers  # noqa: E402
+from quiz.bank import load_bank
+from quiz.engine import scoring, sensitivity
+from quiz.engine.answers import validate_answers
+from quiz.engine.simulate import random_answers
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET_US = 50.0
@@ -110,7 +110,7 @@ def main(path: str) -> int:
     return 0
 
 
-def engine(bank, baseline_us: float) -> None:  # noqa: ANN001
+def engine(bank, baseline_us: float) -> None:
     """The whole result a submission stores, per random answer set, next to validate + score."""
     rnd = random.Random(2)
     sets = []

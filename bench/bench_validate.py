@@ -17,8 +17,8 @@ import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from quiz.bank import check_bytes, check_file  # noqa: E402
-from tests.hostile import HOSTILE, materialise  # noqa: E402
+from quiz.bank import check_bytes, check_file
+from tests.hostile import HOSTILE, materialise
 
 PATHS = ["researcher", "engineer", "ops"]
 

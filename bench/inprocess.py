@@ -22,10 +22,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.run import POSTGRES_URL, SHIPPED_BANK, TINY_BANK  # noqa: E402
+from bench.run import POSTGRES_URL, SHIPPED_BANK, TINY_BANK
 
 
-def cpu_ms(fn, n: int, rounds: int) -> float:  # noqa: ANN001
+def cpu_ms(fn, n: int, rounds: int) -> float:
     """Median over `rounds` of the CPU milliseconds per call of `fn`, over `n` calls each."""
     for _ in range(max(10, n // 10)):
         fn()

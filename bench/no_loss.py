@@ -32,9 +32,8 @@ from dataclasses import dataclass, field
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.run import (POSTGRES_URL, SHIPPED_BANK, TINY_BANK, PostgresStore, SqliteStore,  # noqa: E402
-                       answer_sets, migrate)
-from bench.servers import Server, request  # noqa: E402
+from bench.run import POSTGRES_URL, SHIPPED_BANK, TINY_BANK, PostgresStore, SqliteStore, answer_sets, migrate
+from bench.servers import Server, request
 
 
 @dataclass
@@ -86,7 +85,7 @@ def client(ports: list[int], start: int, bodies: list[dict], bank_id: str, stop:
 
 
 def run_load(ports: list[int], connections: int, seconds: float, bodies: list[dict], bank_id: str,
-             at_half) -> tuple[Tally, list[str]]:  # noqa: ANN001
+             at_half) -> tuple[Tally, list[str]]:
     tally, sent_ids, stop = Tally(), [], threading.Event()
     threads = [threading.Thread(target=client, args=(ports, i, bodies, bank_id, stop, tally, sent_ids), daemon=True)
                for i in range(connections)]
@@ -101,17 +100,17 @@ def run_load(ports: list[int], connections: int, seconds: float, bodies: list[di
     return tally, sent_ids
 
 
-def stored(store, submission_ids: list[str]) -> dict[str, str]:  # noqa: ANN001
+def stored(store, submission_ids: list[str]) -> dict[str, str]:
     """submission_id → token for those of `submission_ids` in the database."""
     found: dict[str, str] = {}
     if isinstance(store, PostgresStore):
-        with store._connect() as conn:  # noqa: SLF001
+        with store._connect() as conn:
             for i in range(0, len(submission_ids), 5000):
                 chunk = submission_ids[i:i + 5000]
                 found.update(conn.execute("SELECT submission_id, token FROM result WHERE submission_id = ANY(%s)",
                                           (chunk,)).fetchall())
     else:
-        with closing(store._connect()) as conn:  # noqa: SLF001
+        with closing(store._connect()) as conn:
             for i in range(0, len(submission_ids), 500):
                 chunk = submission_ids[i:i + 500]
                 marks = ",".join("?" * len(chunk))
@@ -146,7 +145,7 @@ def report(name: str, tally: Tally, sent_ids: list[str], in_db: dict[str, str], 
     return ok
 
 
-def scenario_postgres(args, bodies: list[dict], banks: str, bank_id: str) -> bool:  # noqa: ANN001
+def scenario_postgres(args, bodies: list[dict], banks: str, bank_id: str) -> bool:
     try:
         store = PostgresStore(POSTGRES_URL)
     except Exception as exc:  # noqa: BLE001
@@ -171,7 +170,7 @@ def scenario_postgres(args, bodies: list[dict], banks: str, bank_id: str) -> boo
         store.drop()
 
 
-def scenario_sqlite(args, bodies: list[dict], banks: str, bank_id: str) -> bool:  # noqa: ANN001
+def scenario_sqlite(args, bodies: list[dict], banks: str, bank_id: str) -> bool:
     workdir = tempfile.mkdtemp(prefix="quiz-no-loss-")
     store = SqliteStore(workdir)
     try:
@@ -225,7 +224,7 @@ def main() -> int:
     return 0 if ok else 1
 
 
-def write_docs(args, rows: list[str]) -> None:  # noqa: ANN001
+def write_docs(args, rows: list[str]) -> None:
     from datetime import datetime, timezone
 
     from bench.run import DOC

@@ -36,7 +36,7 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.servers import ROOT, Server, request  # noqa: E402
+from bench.servers import ROOT, Server, request
 
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SHIPPED_BANK = os.path.join(ROOT, "questions", "know-yourself.yaml")
@@ -190,7 +190,7 @@ def start_draft(port: int, bank_id: str) -> tuple[str, str]:
 
 # --- bulk loading -----------------------------------------------------------------------------
 
-def _copies(seeds: list[tuple], count: int):  # noqa: ANN202
+def _copies(seeds: list[tuple], count: int):
     """`count` new results copied from stored ones: fresh tokens, no submission id, dates over the
     past year in arrival order. The tokens are generated first and handed out sorted, so the
     unique index on them is built by appending; a lookup by token walks the same B-tree either way."""
@@ -287,7 +287,7 @@ class PostgresStore:
             conn.execute(f'INSERT INTO result SELECT * FROM "{other.schema}".result')
             conn.execute("SELECT setval(pg_get_serial_sequence('result', 'id'), (SELECT max(id) FROM result))")
 
-    def _connect(self):  # noqa: ANN202
+    def _connect(self):
         import psycopg
         return psycopg.connect(self.plain, autocommit=True, options=f"-csearch_path={self.schema}")
 
@@ -366,7 +366,7 @@ class Row:
     note: str = ""
 
 
-def bench_store(make_store, wrk: Wrk, args, banks: str, bank_id: str, env_extra: dict) -> tuple[list[Row], dict]:  # noqa: ANN001
+def bench_store(make_store, wrk: Wrk, args, banks: str, bank_id: str, env_extra: dict) -> tuple[list[Row], dict]:
     """The project on one kind of database.
 
     Two databases of that kind: one with about `--small` results, one with `--large`. Their two
@@ -382,7 +382,7 @@ def bench_store(make_store, wrk: Wrk, args, banks: str, bank_id: str, env_extra:
         env = {"QUIZ_BANKS": banks, "SECRET_KEY": "bench-secret", "QUIZ_ENV": "production",
                "QUIZ_RATE_LIMIT": "100000000/minute", "ACCESS_LOG": "", **env_extra}
 
-        def server(on) -> Server:  # noqa: ANN001
+        def server(on) -> Server:
             return Server(f"quiz on {on.label}", env={**env, "DATABASE_URL": on.url}, workers=args.workers,
                           log_path=args.server_log)
         memory: dict = {"workers": []}
@@ -536,7 +536,7 @@ def main() -> int:
     return 1 if failed else 0
 
 
-def render(rows: list[Row], first: Measure, last: Measure, baseline: float, memory: dict, args,  # noqa: ANN001
+def render(rows: list[Row], first: Measure, last: Measure, baseline: float, memory: dict, args,
            bank_id: str, seconds: float) -> str:
     bare_cpu = ((first.cpu_ms or 0) + (last.cpu_ms or 0)) / 2
 

@@ -65,7 +65,7 @@ class Server:
         env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
         args = [PYTHON, "-m", "gunicorn", "-c", self.config, "--bind", f"127.0.0.1:{self.port}",
                 "--workers", str(self.workers), *self.extra_args, self.app]
-        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         self.process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                                         start_new_session=True)
         if log is not subprocess.DEVNULL:

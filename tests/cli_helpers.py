@@ -2,7 +2,7 @@
 import os
 import sys
 
-from tests.conftest import ROOT, TINY_BANK
+from tests.conftest import TINY_BANK
 
 FLASK = os.path.join(os.path.dirname(sys.executable), "flask")
 

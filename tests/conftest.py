@@ -57,11 +57,11 @@ def postgres_available() -> str | None:
 DB_FIXTURES = frozenset({"app", "client", "runner", "shipped_app", "new_app"})
 
 
-def pytest_configure(config) -> None:  # noqa: ANN001
+def pytest_configure(config) -> None:
     config.addinivalue_line("markers", "db: touches the database (rerun on PostgreSQL by make test)")
 
 
-def pytest_collection_modifyitems(config, items) -> None:  # noqa: ANN001
+def pytest_collection_modifyitems(config, items) -> None:
     for item in items:
         if DB_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.db)
@@ -100,7 +100,7 @@ def _fresh_postgres_schema(url: str) -> tuple[str, callable]:
     return f"{url}{sep}options=-csearch_path%3D{schema}", drop
 
 
-def make_app(tmp_path, banks: str = TINY_BANK, database_url: str | None = None, **extra):  # noqa: ANN001, ANN003, ANN201
+def make_app(tmp_path, banks: str = TINY_BANK, database_url: str | None = None, **extra):
     from flask_migrate import upgrade
 
     from quiz import create_app
@@ -126,7 +126,7 @@ def make_app(tmp_path, banks: str = TINY_BANK, database_url: str | None = None, 
     return app
 
 
-def close_app(app) -> None:  # noqa: ANN001
+def close_app(app) -> None:
     """Release what a test app holds: its sessions, its pool, its private PostgreSQL schema."""
     from quiz.extensions import db
     with app.app_context():
@@ -137,26 +137,26 @@ def close_app(app) -> None:  # noqa: ANN001
 
 
 @pytest.fixture
-def app(tmp_path):  # noqa: ANN001, ANN201
+def app(tmp_path):
     app = make_app(tmp_path)
     yield app
     close_app(app)
 
 
 @pytest.fixture
-def shipped_app(tmp_path):  # noqa: ANN001, ANN201
+def shipped_app(tmp_path):
     app = make_app(tmp_path, banks=SHIPPED_BANKS)
     yield app
     close_app(app)
 
 
 @pytest.fixture
-def new_app(tmp_path):  # noqa: ANN001, ANN201
+def new_app(tmp_path):
     """Apps made in a test (other banks or settings), closed afterwards. `shared=True` puts them
     on one SQLite file, as several processes of one deployment share a database."""
     made = []
 
-    def make(shared: bool = False, **options):  # noqa: ANN003, ANN202
+    def make(shared: bool = False, **options):
         if shared:
             options.setdefault("database_url", f"sqlite:///{tmp_path}/shared.sqlite3")
         app = make_app(tmp_path, **options)
@@ -169,10 +169,10 @@ def new_app(tmp_path):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def client(app):  # noqa: ANN001, ANN201
+def client(app):
     return app.test_client()
 
 
 @pytest.fixture
-def runner(app):  # noqa: ANN001, ANN201
+def runner(app):
     return app.test_cli_runner()

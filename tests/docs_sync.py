@@ -15,9 +15,9 @@ CLI_DOC = os.path.join(ROOT, "docs", "cli.md")
 
 
 def command_names() -> list[str]:
+    import quiz.store.db
+    import quiz.store.reports
     from quiz.cli import init_app, quiz_cli  # noqa: F401
-    import quiz.store.reports  # noqa: F401  (register their commands)
-    import quiz.store.db  # noqa: F401  (purge-drafts)
     try:
         import quiz.engine.simulate  # noqa: F401
     except ModuleNotFoundError:

@@ -16,13 +16,13 @@ RESULT_KEYS = {"token", "url", "bank", "scores", "primary", "secondary", "hybrid
                "contributions", "created_at"}
 
 
-def post(client, answers=None, **body):  # noqa: ANN001, ANN003, ANN201
+def post(client, answers=None, **body):
     payload = {"bank": "tiny", "answers": ANSWERS if answers is None else answers, "lang": "en"}
     payload.update(body)
     return client.post("/api/results", json=payload)
 
 
-def count_results(app) -> int:  # noqa: ANN001
+def count_results(app) -> int:
     from quiz.extensions import db
     from quiz.store.models import Result
     with app.app_context():
@@ -109,7 +109,7 @@ def test_same_submission_id_returns_the_same_result_and_stores_it_once(app, clie
     assert count_results(app) == 2
 
 
-def _race(app, n: int = 6) -> list[int]:  # noqa: ANN001
+def _race(app, n: int = 6) -> list[int]:
     """n clients POST the same submission at the same moment."""
     sid = str(uuid.uuid4())
     barrier = threading.Barrier(n)

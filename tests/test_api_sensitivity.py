@@ -13,13 +13,13 @@ from quiz.engine.simulate import random_answers
 from tests.test_api import ANSWERS, post
 
 
-def _bank(app, bank_id: str):  # noqa: ANN001, ANN202
+def _bank(app, bank_id: str):
     from quiz.web import banks
     with app.app_context():
         return banks.get(bank_id)
 
 
-def check_body(bank, answers: dict, body: dict, lang: str = "en") -> None:  # noqa: ANN001
+def check_body(bank, answers: dict, body: dict, lang: str = "en") -> None:
     """The three keys, as the contract shapes them and as the scorer bears them out."""
     # archetypes: every archetype of the bank, most similar first; archetype is the first
     ranked = body["archetypes"]
@@ -81,16 +81,16 @@ def test_a_near_tie_lists_changes_and_the_api_matches_the_scorer(app, client):
 
 def test_they_are_stored_with_the_result_and_read_back_not_recomputed(app, client, monkeypatch):
     created = post(client).get_json()
-    from quiz.store import models
     from quiz.engine import sensitivity
     from quiz.extensions import db
+    from quiz.store import models
     with app.app_context():
         stored = db.session.execute(sa.select(models.Result.outcome).where(
             models.Result.token == created["token"])).scalar_one()
     assert stored["stability"] == created["stability"]
     assert stored["what_would_change"] == created["what_would_change"]
 
-    def boom(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def boom(*args, **kwargs):
         raise AssertionError("recomputed on a read")
     import quiz.engine as engine
     monkeypatch.setattr(engine, "analyse", boom)
@@ -103,8 +103,8 @@ def test_they_are_stored_with_the_result_and_read_back_not_recomputed(app, clien
 
 def test_a_result_stored_before_them_answers_null_and_an_empty_list(app, client):
     created = post(client).get_json()
-    from quiz.store import models
     from quiz.extensions import db
+    from quiz.store import models
     with app.app_context():
         row = models.Result.__table__
         outcome = db.session.execute(sa.select(row.c.outcome).where(row.c.token == created["token"])).scalar_one()
@@ -134,7 +134,7 @@ def test_the_shipped_banks_through_the_api(shipped_app):
 def test_a_failing_analysis_does_not_lose_the_result(app, client, monkeypatch):
     import quiz.engine as engine
 
-    def boom(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def boom(*args, **kwargs):
         raise RuntimeError("analysis bug")
     monkeypatch.setattr(engine, "analyse", boom)  # what the service calls
     r = post(client)

@@ -46,8 +46,9 @@ def test_healthz_is_503_on_a_database_that_was_never_migrated(tmp_path):
 
 
 def test_healthz_is_503_when_the_schema_is_behind_the_code(app):
-    from quiz.extensions import db
     import sqlalchemy as sa
+
+    from quiz.extensions import db
     with app.app_context():
         db.session.execute(sa.text("UPDATE alembic_version SET version_num = '0001'"))
         db.session.commit()

@@ -1,7 +1,7 @@
 """The loader on real files: the problems an author meets, each at its line, all in one run."""
 import os
 
-from quiz.bank import Bank, BankRegistry, check_bytes, check_file, load_bank
+from quiz.bank import Bank, BankRegistry, check_bytes, load_bank
 from quiz.bank.errors import BankError, ErrorCode
 from tests.conftest import SHIPPED_BANKS, TINY_BANK
 

@@ -12,32 +12,32 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from quiz.store import db as quiz_db
-from quiz.store.drafts import LIFETIME
-from quiz.store import models
 from quiz.extensions import db
+from quiz.store import db as quiz_db
+from quiz.store import models
+from quiz.store.drafts import LIFETIME
 from tests.conftest import make_app
 
 
-def sqlite_statements(app) -> list[str]:  # noqa: ANN001
+def sqlite_statements(app) -> list[str]:
     """Start recording every statement SQLite runs on this app's connections."""
     seen: list[str] = []
     with app.app_context():
         engine = db.engine
 
         @sa.event.listens_for(engine, "connect")
-        def trace(dbapi_conn, _record):  # noqa: ANN001, ANN202
+        def trace(dbapi_conn, _record):
             dbapi_conn.set_trace_callback(seen.append)
         engine.dispose()  # so every connection from here on is a traced one
     return seen
 
 
-def add_test_routes(app) -> None:  # noqa: ANN001
+def add_test_routes(app) -> None:
     """A read and a write, as a page (GET) and a submission (POST) would do them."""
-    def count():  # noqa: ANN202
+    def count():
         return str(db.session.execute(sa.select(sa.func.count()).select_from(models.Draft)).scalar())
 
-    def write():  # noqa: ANN202
+    def write():
         db.session.execute(sa.select(sa.func.count()).select_from(models.Draft)).scalar()
         db.session.add(models.Draft(token=f"d{time.monotonic_ns()}", bank_id="tiny", answers={}))
         db.session.commit()
@@ -48,7 +48,7 @@ def add_test_routes(app) -> None:  # noqa: ANN001
 
 
 @pytest.fixture
-def sqlite_app(tmp_path):  # noqa: ANN001, ANN201
+def sqlite_app(tmp_path):
     app = make_app(tmp_path, database_url=f"sqlite:///{tmp_path}/quiz.sqlite3")
     yield app
     with app.app_context():
@@ -132,7 +132,7 @@ def test_a_page_that_writes_after_reading_waits_its_turn_instead_of_failing(sqli
     path = str(tmp_path / "quiz.sqlite3")
     real_add = db.session.add
 
-    def add_after_someone_else_wrote(obj):  # noqa: ANN001, ANN202
+    def add_after_someone_else_wrote(obj):
         _commit_a_draft_from_elsewhere(path, "other")
         return real_add(obj)
     client = sqlite_app.test_client()
@@ -204,7 +204,7 @@ def test_postgres_pages_read_without_a_transaction_and_submissions_write_in_one(
     app = make_app(tmp_path, database_url=postgres_url)
     app.config["WTF_CSRF_ENABLED"] = False
 
-    def status():  # noqa: ANN202
+    def status():
         db.session.execute(sa.select(sa.func.count()).select_from(models.Draft)).scalar()
         return db.session.connection().connection.dbapi_connection.info.transaction_status.name
     app.add_url_rule("/_test/status", "test_status", status, methods=["GET", "POST"])

@@ -1,5 +1,4 @@
 """Every catalogue entry is reachable, reported at the right line, and documented as printed."""
-import os
 import re
 
 import pytest

@@ -17,8 +17,8 @@ import os
 
 import pytest
 
-from quiz.engine.answers import validate_answers
 from quiz.bank import load_bank
+from quiz.engine.answers import validate_answers
 from quiz.engine.scoring import score
 from tests.conftest import SHIPPED_BANKS
 
@@ -27,11 +27,11 @@ EXPECTED = json.load(open(os.path.join(PANEL, "expected.json"), encoding="utf-8"
 
 
 @pytest.fixture(scope="module")
-def bank():  # noqa: ANN201
+def bank():
     return load_bank(os.path.join(SHIPPED_BANKS, "know-yourself.yaml"))
 
 
-def outcome(bank, persona: str):  # noqa: ANN001, ANN201
+def outcome(bank, persona: str):
     doc = json.load(open(os.path.join(PANEL, f"{persona}.json"), encoding="utf-8"))
     clean, errors = validate_answers(bank, doc["answers"])
     assert errors == [], [e.message for e in errors]  # every question answered, validly
@@ -47,13 +47,13 @@ def test_the_panel_covers_the_personas_the_issue_asks_for():
 
 
 @pytest.mark.parametrize("persona", sorted(EXPECTED))
-def test_each_persona_lands_on_its_daily_life(bank, persona):  # noqa: ANN001
+def test_each_persona_lands_on_its_daily_life(bank, persona):
     out = outcome(bank, persona)
     assert out.archetype["id"] == EXPECTED[persona]["daily_life"], out.archetype_ranking[:2]
 
 
 @pytest.mark.parametrize("persona", sorted(EXPECTED))
-def test_each_persona_lands_on_its_path(bank, persona):  # noqa: ANN001
+def test_each_persona_lands_on_its_path(bank, persona):
     expected = EXPECTED[persona]
     out = outcome(bank, persona)
     top_two = {out.primary, out.secondary}

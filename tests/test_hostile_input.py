@@ -3,13 +3,13 @@
 Time is guarded by a generous timeout that catches a hang (timings are the benchmark's job:
 bench/bench_validate.py prints them); memory by tracemalloc's peak, which is deterministic."""
 import subprocess
-import sys
 import tracemalloc
 
 import pytest
 
 from quiz.bank import check_file
-from tests.cli_helpers import FLASK, ROOT, quiz_env
+from tests.cli_helpers import FLASK, quiz_env
+from tests.conftest import ROOT
 from tests.hostile import HOSTILE, materialise
 
 PEAK_LIMIT = 32 * 1024 * 1024

@@ -27,7 +27,7 @@ def revisions() -> list[str]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path):  # noqa: ANN001, ANN201
+def database_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path}/migrations.sqlite3"
         return
@@ -37,7 +37,7 @@ def database_url(request, tmp_path):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def bare_app(database_url):  # noqa: ANN001, ANN201
+def bare_app(database_url):
     """The app on an empty database: nothing migrated yet."""
     from quiz import create_app
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "QUIZ_BANKS": TINY_BANK,
@@ -48,12 +48,12 @@ def bare_app(database_url):  # noqa: ANN001, ANN201
         db.engine.dispose()
 
 
-def tables(app) -> set[str]:  # noqa: ANN001
+def tables(app) -> set[str]:
     with app.app_context():
         return set(sa.inspect(db.engine).get_table_names()) - {"alembic_version"}
 
 
-def schema_drift(app) -> list:  # noqa: ANN001
+def schema_drift(app) -> list:
     with app.app_context(), db.engine.connect() as conn:
         return compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
 

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 TINY_ANSWERS = {"fundamentals": 4, "first-week": "read-papers", "tools": ["pytorch", "kubeflow"],
                 "process-work": 4}
 
-def migrated(tmp_path, database_url: str | None = None) -> tuple[str, object]:  # noqa: ANN001
+def migrated(tmp_path, database_url: str | None = None) -> tuple[str, object]:
     """A migrated database for servers to share: (its URL, a function that removes it)."""
     from quiz.extensions import db
     app = make_app(tmp_path, database_url=database_url or f"sqlite:///{tmp_path}/quiz.sqlite3")
@@ -94,7 +94,7 @@ def test_concurrent_sqlite_writers_in_several_processes_never_see_database_is_lo
 
 
 @pytest.fixture
-def shared_postgres(tmp_path, postgres_url):  # noqa: ANN001, ANN201
+def shared_postgres(tmp_path, postgres_url):
     url, drop = migrated(tmp_path, postgres_url)
     yield url
     drop()

@@ -14,7 +14,7 @@ ANSWERS = {"fundamentals": 5, "first-week": "read-papers", "tools": ["pytorch"],
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
 
-def _document(client) -> dict:  # noqa: ANN001
+def _document(client) -> dict:
     r = client.get("/api/openapi.json")
     assert r.status_code == 200 and r.is_json
     return r.get_json()
@@ -26,7 +26,7 @@ def test_the_served_document_is_valid_openapi_3_1(client):
     validate(doc)  # raises with the reason when invalid
 
 
-def _api_routes(app) -> dict[str, set[str]]:  # noqa: ANN001
+def _api_routes(app) -> dict[str, set[str]]:
     """Every /api route the app serves, as an OpenAPI path → its methods (the catch-all aside)."""
     routes: dict[str, set[str]] = {}
     for rule in app.url_map.iter_rules():

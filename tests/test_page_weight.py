@@ -12,7 +12,7 @@ from tests.test_take import Tags, Taker, csrf, text
 BUDGET = 30 * 1024  # bytes of HTML + CSS per quiz page, uncompressed
 
 
-def _pages(client, bank_id: str, lang: str):  # noqa: ANN001, ANN202
+def _pages(client, bank_id: str, lang: str):
     """(name, html bytes) of every page a taker of `bank_id` meets: start, each question page
     fresh and with every error showing, review and its error state."""
     taker = Taker(client, bank=bank_id, lang=lang)

@@ -14,7 +14,7 @@ ANSWERS = {"fundamentals": 5, "first-week": "read-papers", "tools": ["pytorch"],
 HANGUL = "연구자엔지니어하이브리드"
 
 
-def submit(client, lang="ko"):  # noqa: ANN001, ANN201
+def submit(client, lang="ko"):
     r = client.post("/api/results", json={"bank": "tiny", "answers": ANSWERS, "lang": lang})
     assert r.status_code == 201
     return r.get_json()

@@ -22,7 +22,7 @@ def a_client_address() -> str:
 
 
 @pytest.fixture
-def database(tmp_path):  # noqa: ANN001, ANN201
+def database(tmp_path):
     return migrated(tmp_path)[0]
 
 

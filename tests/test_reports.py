@@ -4,9 +4,8 @@ import io
 import json
 import random
 
-from quiz.web import banks
-
 from quiz import service
+from quiz.web import banks
 
 
 def store(app, n: int, seed: int = 1) -> list[dict]:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import secrets
 
+from quiz.web.results import PageCache
 from tests.conftest import make_app
 from tests.test_results import ANSWERS
 
-from quiz.web.results import PageCache
 
-
-def _submit(client, answers=ANSWERS) -> dict:  # noqa: ANN001
+def _submit(client, answers=ANSWERS) -> dict:
     r = client.post("/api/results", json={"bank": "tiny", "answers": answers, "lang": "en"})
     assert r.status_code == 201, r.get_data(as_text=True)
     return r.get_json()

@@ -9,8 +9,6 @@ import secrets
 import shutil
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from tests.conftest import TINY_BANK
 
@@ -18,7 +16,7 @@ ANSWERS = {"fundamentals": 5, "first-week": "read-papers", "tools": ["pytorch"],
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
-def submit(client, answers=None, lang="en"):  # noqa: ANN001, ANN201
+def submit(client, answers=None, lang="en"):
     r = client.post("/api/results", json={"bank": "tiny", "answers": answers or ANSWERS, "lang": lang})
     assert r.status_code == 201, r.get_data(as_text=True)
     return r.get_json()
@@ -36,7 +34,7 @@ def meta(body: str, prop: str) -> str:
     return html.unescape(m.group(1))
 
 
-def all_answer_sets():  # noqa: ANN201
+def all_answer_sets():
     """Every complete answer set of the tiny bank (525 of them)."""
     tools = [list(c) for n in (1, 2, 3) for c in itertools.combinations(["kubeflow", "pytorch", "fastapi"], n)]
     for f, w, t, p in itertools.product(range(1, 6), ["read-papers", "ship-feature", "fix-pipeline"], tools,
@@ -44,10 +42,10 @@ def all_answer_sets():  # noqa: ANN201
         yield {"fundamentals": f, "first-week": w, "tools": t, "process-work": p}
 
 
-def find_answers(app, predicate):  # noqa: ANN001, ANN201
+def find_answers(app, predicate):
     """The first answer set whose outcome (scored by the real engine) satisfies `predicate`."""
-    from quiz.web import banks
     from quiz.engine.scoring import score
+    from quiz.web import banks
     with app.app_context():
         bank = banks.get("tiny")
         for answers in all_answer_sets():
@@ -164,7 +162,7 @@ RICH = {
 
 
 @pytest.fixture
-def rich_app(tmp_path, new_app):  # noqa: ANN001, ANN201
+def rich_app(tmp_path, new_app):
     return new_app(banks=_bank_with(tmp_path, RICH))
 
 
@@ -309,7 +307,7 @@ def test_unknown_result_is_an_html_404(client):
 
 # -- bank markdown is sanitised ----------------------------------------------------------------
 
-def _bank_with(tmp_path, replacements: dict[str, str]) -> str:  # noqa: ANN001
+def _bank_with(tmp_path, replacements: dict[str, str]) -> str:
     text = open(TINY_BANK, encoding="utf-8").read()
     for old, new in replacements.items():
         assert old in text
@@ -473,7 +471,7 @@ def test_a_shared_page_is_cacheable_with_an_etag_and_revalidated(client):
 
 # -- deleting ----------------------------------------------------------------------------------
 
-def _own(client, result) -> None:  # noqa: ANN001
+def _own(client, result) -> None:
     """Put the delete key where the quiz flow puts it: this browser's session."""
     with client.session_transaction() as s:
         s["delete_keys"] = {result["token"]: result["delete_key"]}
@@ -621,8 +619,8 @@ def test_a_balanced_quick_check_is_not_called_a_hybrid(shipped_app):
     the page, its title and the card said "Researcher–engineer hybrid"."""
     import random
 
-    from quiz.web import banks
     from quiz.engine.scoring import score
+    from quiz.web import banks
     client = shipped_app.test_client()
     with shipped_app.app_context():
         bank = banks.get("quick-check")

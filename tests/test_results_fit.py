@@ -49,19 +49,19 @@ def jsonable(answers: dict) -> dict:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in answers.items()}
 
 
-def post(client, bank: str, answers: dict, lang: str = "en") -> dict:  # noqa: ANN001
+def post(client, bank: str, answers: dict, lang: str = "en") -> dict:
     r = client.post("/api/results", json={"bank": bank, "answers": jsonable(answers), "lang": lang})
     assert r.status_code == 201, r.get_data(as_text=True)
     return r.get_json()
 
 
-def page(client, token: str, lang: str = "en") -> str:  # noqa: ANN001
+def page(client, token: str, lang: str = "en") -> str:
     r = client.get(f"/r/{token}?lang={lang}")
     assert r.status_code == 200
     return r.get_data(as_text=True)
 
 
-def generated(app, bank_id: str, n: int, seed: int) -> list[dict]:  # noqa: ANN001
+def generated(app, bank_id: str, n: int, seed: int) -> list[dict]:
     from quiz.web import banks
     with app.app_context():
         bank = banks.get(bank_id)
@@ -73,7 +73,7 @@ def generated(app, bank_id: str, n: int, seed: int) -> list[dict]:  # noqa: ANN0
 
 @pytest.mark.parametrize("bank_id", ["know-yourself", "quick-check"])
 @pytest.mark.parametrize("lang", ["en", "ko"])
-def test_no_results_page_says_a_sentence_twice(shipped_app, bank_id, lang):  # noqa: ANN001
+def test_no_results_page_says_a_sentence_twice(shipped_app, bank_id, lang):
     client = shipped_app.test_client()
     for answers in generated(shipped_app, bank_id, 60, seed=7):
         body = page(client, post(client, bank_id, answers, lang)["token"], lang)
@@ -83,7 +83,7 @@ def test_no_results_page_says_a_sentence_twice(shipped_app, bank_id, lang):  # n
 
 
 @pytest.mark.parametrize("bank_id", ["know-yourself", "quick-check"])
-def test_every_plan_has_three_to_five_steps(shipped_app, bank_id):  # noqa: ANN001
+def test_every_plan_has_three_to_five_steps(shipped_app, bank_id):
     client = shipped_app.test_client()
     for answers in generated(shipped_app, bank_id, 60, seed=11):
         body = page(client, post(client, bank_id, answers)["token"])
@@ -92,11 +92,11 @@ def test_every_plan_has_three_to_five_steps(shipped_app, bank_id):  # noqa: ANN0
 
 # -- claims the answers must support ----------------------------------------------------------
 
-def _any_of(question: str, *values):  # noqa: ANN001, ANN202
+def _any_of(question: str, *values):
     return lambda a: a.get(question) in values
 
 
-def _at_least(question: str, n: int):  # noqa: ANN202
+def _at_least(question: str, n: int):
     return lambda a: isinstance(a.get(question), int) and a[question] >= n
 
 
@@ -119,7 +119,7 @@ CLAIMS = {
 }
 
 
-def test_the_page_claims_nothing_the_answers_do_not_support(shipped_app):  # noqa: ANN001
+def test_the_page_claims_nothing_the_answers_do_not_support(shipped_app):
     client = shipped_app.test_client()
     made = set()
     for answers in generated(shipped_app, "know-yourself", 150, seed=3):
@@ -132,9 +132,9 @@ def test_the_page_claims_nothing_the_answers_do_not_support(shipped_app):  # noq
     assert len(made) >= len(CLAIMS) - 3, sorted(set(CLAIMS) - made)
 
 
-def test_a_path_near_zero_gets_one_honest_sentence_not_a_list(shipped_app):  # noqa: ANN001
-    from quiz.web import banks
+def test_a_path_near_zero_gets_one_honest_sentence_not_a_list(shipped_app):
     from quiz.engine.scoring import maximising_answers
+    from quiz.web import banks
     client = shipped_app.test_client()
     with shipped_app.app_context():
         answers = maximising_answers(banks.get("know-yourself"), "researcher")
@@ -146,7 +146,7 @@ def test_a_path_near_zero_gets_one_honest_sentence_not_a_list(shipped_app):  # n
     assert "None of your answers pointed this way" not in text
 
 
-def test_why_lists_no_answer_that_moved_every_path_alike(shipped_app):  # noqa: ANN001
+def test_why_lists_no_answer_that_moved_every_path_alike(shipped_app):
     client = shipped_app.test_client()
     for answers in generated(shipped_app, "know-yourself", 20, seed=5):
         answers["data-chores"] = 5  # gives every path the same points: it decides nothing
@@ -172,13 +172,13 @@ BASE = {  # an engineer-leaning working life; only the stage and background chan
 }
 
 
-def _plan(client, **changes) -> list[str]:  # noqa: ANN001
+def _plan(client, **changes) -> list[str]:
     result = post(client, "know-yourself", {**BASE, **changes})
     assert result["primary"] == "engineer"
     return steps(page(client, result["token"]))
 
 
-def test_each_stage_gets_a_plan_that_fits_it(shipped_app):  # noqa: ANN001
+def test_each_stage_gets_a_plan_that_fits_it(shipped_app):
     client = shipped_app.test_client()
     plans = {stage: _plan(client, stage=stage, background="cs")
              for stage in ("student", "changing-field", "early-career", "working", "lead")}
@@ -193,16 +193,16 @@ def test_each_stage_gets_a_plan_that_fits_it(shipped_app):  # noqa: ANN001
     assert "A degree is optional" in student and "A degree is optional" not in lead
 
 
-def test_background_and_strengths_change_the_plan(shipped_app):  # noqa: ANN001
+def test_background_and_strengths_change_the_plan(shipped_app):
     client = shipped_app.test_client()
     cs = " ".join(_plan(client, stage="student", background="cs"))
     other = " ".join(_plan(client, stage="student", background="other"))
     assert "Not from computer science" not in cs and "Not from computer science" in other
 
 
-def test_a_shown_strength_is_not_prescribed_back(shipped_app):  # noqa: ANN001
-    from quiz.web import banks
+def test_a_shown_strength_is_not_prescribed_back(shipped_app):
     from quiz.engine.scoring import maximising_answers
+    from quiz.web import banks
     client = shipped_app.test_client()
     with shipped_app.app_context():
         deep = dict(maximising_answers(banks.get("know-yourself"), "researcher"))

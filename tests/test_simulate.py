@@ -6,17 +6,17 @@ import textwrap
 
 import pytest
 
-from quiz.engine.answers import validate_answers
 from quiz.bank import load_bank
+from quiz.engine.answers import validate_answers
 from quiz.engine.simulate import random_answers, run_audit, straight_line_sets
 from tests.conftest import SHIPPED_BANKS, TINY_BANK
 
 
-def simulate(runner, *args: str):  # noqa: ANN001, ANN201
+def simulate(runner, *args: str):
     return runner.invoke(args=["quiz", "simulate", *args])
 
 
-def write_bank(tmp_path, *parts: str) -> str:  # noqa: ANN001
+def write_bank(tmp_path, *parts: str) -> str:
     path = tmp_path / "audit.yaml"
     head = textwrap.dedent("""\
         id: audit

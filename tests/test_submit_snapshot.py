@@ -7,13 +7,13 @@ import sqlalchemy as sa
 from tests.test_results import ANSWERS
 
 
-def _submit(client) -> dict:  # noqa: ANN001
+def _submit(client) -> dict:
     r = client.post("/api/results", json={"bank": "tiny", "answers": ANSWERS, "lang": "en"})
     assert r.status_code == 201, r.get_data(as_text=True)
     return r.get_json()
 
 
-def _snapshots(app) -> int:  # noqa: ANN001
+def _snapshots(app) -> int:
     from quiz.extensions import db
     with app.app_context():
         return db.session.execute(sa.text("SELECT count(*) FROM bank_snapshot")).scalar_one()

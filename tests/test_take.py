@@ -27,7 +27,7 @@ class Tags(HTMLParser):
         self.tags: list[tuple[str, dict[str, str | None]]] = []
         self.feed(html)
 
-    def handle_starttag(self, tag, attrs):  # noqa: ANN001, ANN201
+    def handle_starttag(self, tag, attrs):
         self.tags.append((tag, dict(attrs)))
 
     def find(self, tag: str | None = None, **want: str) -> list[dict[str, str | None]]:
@@ -44,7 +44,7 @@ class Tags(HTMLParser):
         return [a["value"] for _t, a in self.tags if a.get("name") == name and "checked" in a]
 
 
-def text(response) -> str:  # noqa: ANN001
+def text(response) -> str:
     return response.get_data(as_text=True)
 
 
@@ -59,7 +59,7 @@ def path_of(location: str) -> str:
 class Taker:
     """One person taking the quiz in one browser (the test client keeps the cookies)."""
 
-    def __init__(self, client, bank: str = "tiny", lang: str | None = None):  # noqa: ANN001
+    def __init__(self, client, bank: str = "tiny", lang: str | None = None):
         self.client, self.bank, self.lang = client, bank, lang
         self.page_url: str | None = None
 
@@ -81,18 +81,18 @@ class Taker:
     def url(self, number: int | str) -> str:
         return f"/quiz/{self.bank}/{self.token}/{number}"
 
-    def get(self, number: int | str):  # noqa: ANN201
+    def get(self, number: int | str):
         return self.client.get(self.url(number) + self.q())
 
     def post(self, number: int, answers: dict, action: str = "next", token: str | None = None,
-             **extra: str):  # noqa: ANN201
+             **extra: str):
         if token is None:
             token = csrf(text(self.get(number)))
         data = {"csrf_token": token, "_action": action, **extra}
         data.update(answers)
         return self.client.post(self.url(number), data=data)
 
-    def submit(self, token: str | None = None):  # noqa: ANN201
+    def submit(self, token: str | None = None):
         if token is None:
             token = csrf(text(self.get("review")))
         return self.client.post(self.url("review"), data={"csrf_token": token})
@@ -102,14 +102,14 @@ PAGE1 = {"fundamentals": "4", "first-week": "ship-feature"}
 PAGE2 = {"tools": ["pytorch", "fastapi"], "process-work": "5"}
 
 
-def stored_results(app) -> list:  # noqa: ANN001
+def stored_results(app) -> list:
     from quiz.extensions import db
     from quiz.store.models import Result
     with app.app_context():
         return list(db.session.execute(db.select(Result)).scalars())
 
 
-def draft_answers(app, token: str) -> dict:  # noqa: ANN001
+def draft_answers(app, token: str) -> dict:
     from quiz.extensions import db
     from quiz.store.models import Draft
     with app.app_context():
@@ -360,7 +360,7 @@ def test_an_expired_token_on_start_asks_to_press_start_again(client):
 
 # -- submitting once ----------------------------------------------------------------------------
 
-def _answered(client):  # noqa: ANN001, ANN202
+def _answered(client):
     taker = Taker(client)
     taker.start()
     taker.post(1, PAGE1)
@@ -385,8 +385,8 @@ def test_a_draft_submitted_before_with_other_answers_leads_to_its_result(app, cl
     """A crash between storing the result and marking the draft leaves a draft whose token is
     already a submission id; if its answers change and it is submitted again, the taker lands on
     the result it has, not on an error page."""
-    from quiz.web import banks
     from quiz import service
+    from quiz.web import banks
     taker = _answered(client)
     with app.app_context():
         answers = {"fundamentals": 1, "first-week": "fix-pipeline", "tools": ["kubeflow"], "process-work": 5}
@@ -397,7 +397,7 @@ def test_a_draft_submitted_before_with_other_answers_leads_to_its_result(app, cl
     assert len(stored_results(app)) == 1
 
 
-def _race(app, taker: Taker, clicks: int) -> list:  # noqa: ANN001
+def _race(app, taker: Taker, clicks: int) -> list:
     """`clicks` submits of one form at once, as a double click sends them."""
     token = csrf(text(taker.get("review")))
     cookie = taker.client.get_cookie("session").value
@@ -646,7 +646,7 @@ def test_resume_of_a_complete_draft_goes_to_review(client):
     assert path_of(r.headers["Location"]).startswith(taker.url("review"))
 
 
-def _age(app, token: str, days: int) -> None:  # noqa: ANN001
+def _age(app, token: str, days: int) -> None:
     from quiz.extensions import db
     from quiz.store.models import Draft, utcnow
     with app.app_context():
@@ -736,7 +736,7 @@ def test_any_post_sequence_never_fails_and_never_loses_a_valid_answer(app, posts
 
 # -- the cached question markup is the markup --------------------------------------------------
 
-def _answer_sets(bank):  # noqa: ANN001, ANN202
+def _answer_sets(bank):
     per_question = {}
     for q in bank.questions:
         if q.type == "scale":
@@ -764,7 +764,7 @@ def test_a_cached_page_equals_a_full_render(shipped_app, lang):
         @settings(max_examples=15, deadline=None)
         @given(answers=_answer_sets(bank), number=st.integers(1, len(bank.pages)),
                returning=st.booleans(), token=st.text("abcXYZ019_-", min_size=32, max_size=32))
-        def check(answers, number, returning, token):  # noqa: ANN001, ANN202
+        def check(answers, number, returning, token):
             draft = SimpleNamespace(token=token, answers=answers)
             query = f"?lang={lang}" + ("&return=review" if returning else "")
             with shipped_app.test_request_context(f"/quiz/{bank.id}/{token}/{number}{query}"):

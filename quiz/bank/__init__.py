@@ -7,14 +7,38 @@ Other components import from here only; the modules inside are this component's 
 out), `registry` (the banks a process serves), `errors` (the catalogue every problem comes from),
 `wording` (how messages name things).
 """
+from quiz.bank._wording import describe_value, did_you_mean
 from quiz.bank.errors import BankError, ErrorCode, Problem
 from quiz.bank.loader import check_bytes, check_document, check_file, load_bank
-from quiz.bank.model import (LANG, OPERATORS, OPERATORS_BY_TYPE, QUESTION_TYPES, SLUG, All, Any_, Archetype,
-                             Bank, Block, Condition, Contradiction, Effect, FlagLeaf, Leaf, Not, Option, Pair,
-                             Path, Question, Rule, Scale, Section, leaves, localise)
+from quiz.bank.model import (
+                             LANG,
+                             OPERATORS,
+                             OPERATORS_BY_TYPE,
+                             QUESTION_TYPES,
+                             SLUG,
+                             All,
+                             Any_,
+                             Archetype,
+                             Bank,
+                             Block,
+                             Condition,
+                             Contradiction,
+                             Effect,
+                             FlagLeaf,
+                             Leaf,
+                             Not,
+                             Option,
+                             Pair,
+                             Path,
+                             Question,
+                             Rule,
+                             Scale,
+                             Section,
+                             leaves,
+                             localise,
+)
 from quiz.bank.registry import BankRegistry, bank_files
 from quiz.bank.schema import dump_yaml, json_schema
-from quiz.bank._wording import describe_value, did_you_mean
 
 __all__ = [
     "LANG", "OPERATORS", "OPERATORS_BY_TYPE", "QUESTION_TYPES", "SLUG", "All", "Any_", "Archetype", "Bank",

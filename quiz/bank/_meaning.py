@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from quiz.bank import yaml_reader
+from quiz.bank._wording import describe_value, did_you_mean
 from quiz.bank.errors import ErrorCode, Problem
 from quiz.bank.model import OPERATORS, OPERATORS_BY_TYPE
-from quiz.bank._wording import describe_value, did_you_mean
+
 
 class MeaningChecker:
     """Checks what the shape cannot: references, languages, operators. Tolerant of bad shapes,

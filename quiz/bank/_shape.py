@@ -7,9 +7,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from quiz.bank import yaml_reader
+from quiz.bank._wording import describe_value, did_you_mean, where
 from quiz.bank.errors import ErrorCode, Problem
 from quiz.bank.model import SLUG, Archetype, Bank, Contradiction, Effect, Option, Path, Question, Rule, Scale, Section
-from quiz.bank._wording import describe_value, did_you_mean, where
 
 _EXPECTED = {
     "string_type": "a string", "int_type": "a whole number", "float_type": "a number",

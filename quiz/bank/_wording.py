@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import difflib
-from typing import Any
 from collections.abc import Iterable
+from typing import Any
+
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """'; did you mean 'x'?' for the closest of `choices`, or ''."""

@@ -5,11 +5,12 @@ from __future__ import annotations
 from pydantic import ValidationError
 
 from quiz.bank import yaml_reader
-from quiz.bank.errors import BankError, ErrorCode, Problem
 from quiz.bank._meaning import MeaningChecker
-from quiz.bank.model import Bank
 from quiz.bank._shape import shape_problems
 from quiz.bank._wording import describe_value
+from quiz.bank.errors import BankError, ErrorCode, Problem
+from quiz.bank.model import Bank
+
 
 def _sorted(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.line, p.col, p.code.name))

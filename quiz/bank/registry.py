@@ -8,6 +8,7 @@ from quiz.bank.errors import BankError, ErrorCode, Problem
 from quiz.bank.loader import check_file
 from quiz.bank.model import Bank
 
+
 def bank_files(spec: str) -> list[str]:
     """The bank files named by QUIZ_BANKS: a folder (its *.yaml/*.yml) or ':'-separated files."""
     out: list[str] = []

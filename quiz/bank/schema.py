@@ -9,6 +9,7 @@ import yaml
 from quiz.bank import yaml_reader
 from quiz.bank.model import Bank
 
+
 class _QuotingDumper(yaml.SafeDumper):
     """Writes every string double-quoted, so no string is ever read back as another type."""
 

@@ -220,7 +220,8 @@ def _build(text: str, filename: str, doc: Document) -> None:
             problem(ErrorCode.YAML_001, pos, problem=explained)
         doc.data = None
     except yaml.YAMLError as exc:  # reader errors (control characters) carry no problem_mark
-        problem(ErrorCode.YAML_001, (getattr(exc, "line", 0) + 1 if hasattr(exc, "line") else 1, 1), problem=str(exc).splitlines()[0])
+        line = getattr(exc, "line", 0) + 1 if hasattr(exc, "line") else 1
+        problem(ErrorCode.YAML_001, (line, 1), problem=str(exc).splitlines()[0])
         doc.data = None
     except RecursionError:  # belt and braces: the C parser never recurses, the pure one might
         problem(ErrorCode.YAML_005, (1, 1), limit=MAX_DEPTH)

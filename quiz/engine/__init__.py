@@ -6,11 +6,11 @@ answers into an `Outcome` (scores, paths, daily life, explanations) against exac
 `sensitivity` says what would change the outcome and how firm it is; `content` picks the
 results-page content that fits this taker; `simulate` audits a bank's balance.
 """
+from quiz.engine import scoring as _scoring
+from quiz.engine import sensitivity as _sensitivity
 from quiz.engine.answers import Answer, AnswerError, validate_answers
 from quiz.engine.content import MAX_STEPS, Composition, compose
 from quiz.engine.rules import FLAGS, compile_condition, describe, per_bank, questions_read
-from quiz.engine import scoring as _scoring
-from quiz.engine import sensitivity as _sensitivity
 from quiz.engine.scoring import Outcome, bounds, bounds_exact, maximising_answers, minimising_answers, score
 from quiz.engine.sensitivity import analyse
 from quiz.engine.simulate import random_answers, render, run_audit
@@ -22,7 +22,7 @@ __all__ = [
 ]
 
 
-def prepare(bank) -> None:  # noqa: ANN001
+def prepare(bank) -> None:
     """Work out, once per bank at load, everything scoring and the sensitivity analyses need
     (exact bounds, answer tables, bootstrap weights), so no request pays for it."""
     _scoring.prepare(bank)

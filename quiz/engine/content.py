@@ -18,8 +18,8 @@ Pure: no Flask, no database. docs/authoring.md ("Results that fit the taker") is
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 

@@ -27,10 +27,11 @@ from typing import Any
 
 import numpy as np
 
-from quiz.engine.answers import Answer
 from quiz.bank import Bank
+from quiz.engine.answers import Answer
+from quiz.engine.extremes import _question_groups
 from quiz.engine.rules import per_bank, questions_read
-from quiz.engine.scoring import EPSILON, _place, _question_groups, _tables, outcome_key, score
+from quiz.engine.scoring import EPSILON, _place, _tables, outcome_key, score
 
 # At most this many change sets are returned, each of at most MAX_CHANGES changes.
 MAX_RESULTS = 3
@@ -74,7 +75,7 @@ class _Placed:
 
     __slots__ = ("exact", "primary", "secondary", "hybrid", "balanced", "spread", "code")
 
-    def __init__(self, exact, primary, secondary, hybrid, balanced, spread, code):  # noqa: ANN001
+    def __init__(self, exact, primary, secondary, hybrid, balanced, spread, code):
         self.exact, self.primary, self.secondary = exact, primary, secondary
         self.hybrid, self.balanced, self.spread, self.code = hybrid, balanced, spread, code
 
@@ -420,7 +421,7 @@ class _Level:
 
     __slots__ = ("sets", "delta", "code", "slack", "movement")
 
-    def __init__(self, sets, delta, code, slack, movement):  # noqa: ANN001
+    def __init__(self, sets, delta, code, slack, movement):
         self.sets, self.delta, self.code, self.slack, self.movement = sets, delta, code, slack, movement
 
     def extend(self, other: "_Level", rows: np.ndarray) -> None:

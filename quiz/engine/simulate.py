@@ -15,9 +15,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-
-from quiz.engine.answers import Answer
 from quiz.bank import Bank, Question
+from quiz.engine.answers import Answer
 from quiz.engine.scoring import bounds_exact, maximising_answers, score
 
 RARE_SHARE = 0.05

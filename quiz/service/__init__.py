@@ -2,11 +2,30 @@
 deleting one. Each is one function the web layer calls with plain arguments; each runs in one
 transaction of the store.
 """
-from quiz.service.results import (SUBMISSION_ID_MAX, SUBMISSION_ID_MIN, SUBMISSION_ID_PATTERN, InvalidAnswers,
-                                  InvalidSubmissionId, Submission, SubmissionConflict, check_submission_id,
-                                  delete_result, get_result, iso_utc, key_matches, new_token, on_delete,
-                                  read_result, result_exists, result_for_submission, result_json, result_url,
-                                  snapshot_bank, submission_limit, submit)
+from quiz.service.results import (
+                                  SUBMISSION_ID_MAX,
+                                  SUBMISSION_ID_MIN,
+                                  SUBMISSION_ID_PATTERN,
+                                  InvalidAnswers,
+                                  InvalidSubmissionId,
+                                  Submission,
+                                  SubmissionConflict,
+                                  check_submission_id,
+                                  delete_result,
+                                  get_result,
+                                  iso_utc,
+                                  key_matches,
+                                  new_token,
+                                  on_delete,
+                                  read_result,
+                                  result_exists,
+                                  result_for_submission,
+                                  result_json,
+                                  result_url,
+                                  snapshot_bank,
+                                  submission_limit,
+                                  submit,
+)
 
 __all__ = [
     "SUBMISSION_ID_MAX", "SUBMISSION_ID_MIN", "SUBMISSION_ID_PATTERN", "InvalidAnswers", "InvalidSubmissionId",

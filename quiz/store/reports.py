@@ -12,9 +12,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from quiz.store import models
 from quiz.bank import Bank
 from quiz.extensions import db
+from quiz.store import models
 
 BATCH = 1000
 

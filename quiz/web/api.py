@@ -11,11 +11,10 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
-from quiz.web import banks
-
 from quiz import service
 from quiz.bank import Bank
 from quiz.extensions import csrf
+from quiz.web import banks
 from quiz.web.hooks import json_error
 
 bp = Blueprint("api", __name__)
@@ -33,7 +32,7 @@ MAX_LISTED_ERRORS = 100
 
 
 @bp.after_request
-def api_headers(response):  # noqa: ANN001, ANN201
+def api_headers(response):
     # The API keeps no state in cookies: drop any the request's handling may have prepared.
     response.headers.pop("Set-Cookie", None)
     response.headers.setdefault("Cache-Control", NO_STORE)
@@ -66,7 +65,7 @@ class UnsupportedLanguage(Exception):
 
 
 @bp.errorhandler(UnsupportedLanguage)
-def unsupported_language(exc: UnsupportedLanguage):  # noqa: ANN201
+def unsupported_language(exc: UnsupportedLanguage):
     asked = exc.asked if isinstance(exc.asked, str) else json.dumps(exc.asked)
     return json_error(400, "unsupported_language",
                       f"language '{asked[:20]}' is not available here; supported: {', '.join(exc.supported)}",
@@ -90,7 +89,7 @@ def _lang_for(languages: list[str] | tuple[str, ...], asked: object, fallback: s
 # -- banks -------------------------------------------------------------------------------------
 
 @bp.get("/banks")
-def list_banks():  # noqa: ANN201
+def list_banks():
     out = []
     every = list(dict.fromkeys(lang for bank in banks.registry() for lang in bank.languages))
     asked = request.args.get("lang")
@@ -119,7 +118,7 @@ def _question_json(bank: Bank, q: Any, lang: str) -> dict[str, Any]:
 
 
 @bp.get("/banks/<bank>")
-def get_bank(bank: str):  # noqa: ANN201
+def get_bank(bank: str):
     bank_id, bank = bank, banks.get(bank)
     if bank is None:
         return json_error(404, "unknown_bank", f"no bank '{bank_id}'")
@@ -137,13 +136,13 @@ def get_bank(bank: str):  # noqa: ANN201
 
 # -- results -----------------------------------------------------------------------------------
 
-def _bad_request(message: str):  # noqa: ANN202
+def _bad_request(message: str):
     return json_error(400, "bad_request", message)
 
 
 @bp.post("/results")
 @service.submission_limit
-def create_result():  # noqa: ANN201
+def create_result():
     payload = request.get_json(silent=True, force=True) if request.data else None
     if not isinstance(payload, dict):
         return _bad_request('the body must be a JSON object: {"bank": id, "answers": {question_id: value}}')
@@ -190,7 +189,7 @@ def _invalid_answers(errors: list) -> Response:
 
 
 @bp.get("/results/<token>")
-def get_result(token: str):  # noqa: ANN201
+def get_result(token: str):
     result = service.get_result(token)
     if result is None:
         return json_error(404, "unknown_result", "no such result (it may have been deleted)")
@@ -200,7 +199,7 @@ def get_result(token: str):  # noqa: ANN201
 
 
 @bp.delete("/results/<token>")
-def delete_result(token: str):  # noqa: ANN201
+def delete_result(token: str):
     key = request.headers.get("X-Delete-Key")
     try:
         deleted = service.delete_result(token, key)
@@ -213,7 +212,7 @@ def delete_result(token: str):  # noqa: ANN201
 
 
 @bp.get("/openapi.json")
-def openapi():  # noqa: ANN201
+def openapi():
     from quiz.web.openapi import document
     response = jsonify(document(base_url()))
     response.headers["Cache-Control"] = "public, max-age=300"

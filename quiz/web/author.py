@@ -10,9 +10,9 @@ import hmac
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 
-from quiz.web import banks
-from quiz.engine import bounds, bounds_exact, describe
 from quiz.bank import check_bytes
+from quiz.engine import bounds, bounds_exact, describe
+from quiz.web import banks
 
 bp = Blueprint("author", __name__, url_prefix="/author")
 MAX_PASTE = 1024 * 1024
@@ -32,7 +32,7 @@ def _allowed() -> bool:
 
 
 @bp.before_request
-def guard():  # noqa: ANN201
+def guard():
     if not _allowed():
         abort(404)
 
@@ -43,12 +43,12 @@ def _excerpt(lines: list[str], line: int, col: int) -> dict:
 
 
 @bp.get("/", strict_slashes=False)
-def index():  # noqa: ANN201
+def index():
     return render_template("author/index.html", banks=list(banks.registry()), problems=None, source="")
 
 
 @bp.post("/", strict_slashes=False)
-def check():  # noqa: ANN201
+def check():
     """Check pasted YAML: every problem with its line shown and a caret under the column."""
     source = request.form.get("source", "")
     upload = request.files.get("file")
@@ -67,7 +67,7 @@ def check():  # noqa: ANN201
                            checked=True, preview=preview, bank=bank)
 
 
-def _preview(bank):  # noqa: ANN001, ANN202
+def _preview(bank):
     bnds = bounds(bank)
     return {
         "bounds": bnds, "exact": bounds_exact(bank),
@@ -77,7 +77,7 @@ def _preview(bank):  # noqa: ANN001, ANN202
 
 
 @bp.get("/<bank_id>")
-def preview(bank_id: str):  # noqa: ANN201
+def preview(bank_id: str):
     bank = banks.get(bank_id)
     if bank is None:
         abort(404)
@@ -85,5 +85,5 @@ def preview(bank_id: str):  # noqa: ANN201
 
 
 @bp.get("/<bank_id>/")
-def preview_slash(bank_id: str):  # noqa: ANN201
+def preview_slash(bank_id: str):
     return redirect(url_for("author.preview", bank_id=bank_id))

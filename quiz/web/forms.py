@@ -24,7 +24,7 @@ from quiz.bank import Bank, Question
 try:  # WTForms 3.3 declares choices as SelectChoice; plain tuples are deprecated there
     from wtforms.fields.choices import SelectChoice as _Choice
 except ImportError:  # pragma: no cover - older WTForms
-    def _Choice(value: Any, label: str) -> tuple[Any, str]:  # noqa: N802
+    def _Choice(value: Any, label: str) -> tuple[Any, str]:
         return (value, label)
 
 

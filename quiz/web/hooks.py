@@ -18,7 +18,7 @@ def wants_json() -> bool:
         request.accept_mimetypes.best_match(["application/json", "text/html"]) == "application/json")
 
 
-def json_error(status: int, code: str, message: str, **extra):  # noqa: ANN003
+def json_error(status: int, code: str, message: str, **extra):
     body = {"error": {"code": code, "message": message}}
     body.update(extra)
     response = jsonify(body)
@@ -47,14 +47,14 @@ def init_app(app: Flask) -> None:
             store_db.done_reading(token)
 
     @app.after_request
-    def schedule_purge(response):  # noqa: ANN001, ANN202
+    def schedule_purge(response):
         # Expired drafts go in small batches after a write's response is sent: no cron needed.
         if request.method not in SAFE_METHODS:
             response.call_on_close(lambda: store_db.purge_when_due(app))
         return response
 
     @app.after_request
-    def security_headers(response):  # noqa: ANN001, ANN202
+    def security_headers(response):
         h = response.headers
         h.setdefault("X-Content-Type-Options", "nosniff")
         h.setdefault("Referrer-Policy", "same-origin")
@@ -68,7 +68,7 @@ def init_app(app: Flask) -> None:
         return response
 
     @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):  # noqa: ANN202
+    def http_error(exc: HTTPException):
         status = exc.code or 500
         if wants_json():
             code = {404: "not_found", 405: "method_not_allowed", 403: "forbidden", 400: "bad_request",
@@ -83,7 +83,7 @@ def init_app(app: Flask) -> None:
         return response
 
     @app.errorhandler(RecursionError)
-    def too_deep(exc: RecursionError):  # noqa: ANN202
+    def too_deep(exc: RecursionError):
         # json.loads recurses: a body nested a thousand levels deep is bad input, not our bug.
         if wants_json():
             return json_error(400, "bad_request", "the request body is nested too deeply")
@@ -92,7 +92,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(sa_exc.OperationalError)
     @app.errorhandler(sa_exc.InterfaceError)
     @app.errorhandler(sa_exc.ProgrammingError)
-    def database_unavailable(exc: Exception):  # noqa: ANN202
+    def database_unavailable(exc: Exception):
         # The database is down, restarting, or not migrated yet: a temporary condition a client
         # may retry, not an error in the request. Nothing the user gave is stored half-way: the
         # transaction is rolled back.
@@ -114,7 +114,7 @@ def init_app(app: Flask) -> None:
         return response
 
     @app.errorhandler(Exception)
-    def unexpected(exc: Exception):  # noqa: ANN202
+    def unexpected(exc: Exception):
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         if wants_json():
             return json_error(500, "internal", "an unexpected error happened; it has been logged")

@@ -27,7 +27,7 @@ def select_locale() -> str:
     return lang
 
 
-def translations():  # noqa: ANN201  babel.support.Translations
+def translations():
     """The current language's catalogue, looked up once per request and language.
 
     Flask-Babel finds it anew for every string (its request context three times, the locale, its

@@ -4,14 +4,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, jsonify, render_template
 
-from quiz.web import banks
 from quiz.extensions import db
+from quiz.web import banks
 
 bp = Blueprint("main", __name__)
 
 
 @bp.get("/")
-def index():  # noqa: ANN201
+def index():
     registry = banks.registry()
     return render_template("main/index.html", banks=list(registry))
 
@@ -31,7 +31,7 @@ def _migration_head() -> str | None:
 
 
 @bp.get("/healthz")
-def healthz():  # noqa: ANN201
+def healthz():
     """200 while the database answers AND carries the schema this code expects: an instance
     started before `db upgrade` ran would answer every submission with an error, so a load
     balancer must not send it traffic."""
@@ -56,7 +56,7 @@ def healthz():  # noqa: ANN201
     return jsonify({"status": "ok"})
 
 
-def _unhealthy(code: str, message: str):  # noqa: ANN202
+def _unhealthy(code: str, message: str):
     response = jsonify({"status": "unavailable", "error": {"code": code, "message": message}})
     response.status_code = 503
     response.headers["Retry-After"] = "5"

@@ -33,7 +33,7 @@ TIMEOUT_MS = 20_000  # generous: catches a hang, not a slow machine
 class LiveServer:
     """A WSGI app on 127.0.0.1 at a free port, in a daemon thread."""
 
-    def __init__(self, app):  # noqa: ANN001
+    def __init__(self, app):
         from werkzeug.serving import make_server
         self.app = app
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -51,7 +51,7 @@ class LiveServer:
 def serve() -> Iterator[Callable]:
     servers: list[LiveServer] = []
 
-    def start(app) -> str:  # noqa: ANN001
+    def start(app) -> str:
         server = LiveServer(app)
         servers.append(server)
         return server.url
@@ -62,19 +62,19 @@ def serve() -> Iterator[Callable]:
 
 
 @pytest.fixture
-def live_app(tmp_path):  # noqa: ANN001, ANN201
+def live_app(tmp_path):
     app = make_app(tmp_path)
     yield app
     close_app(app)
 
 
 @pytest.fixture
-def live_server(live_app, serve) -> str:  # noqa: ANN001
+def live_server(live_app, serve) -> str:
     return serve(live_app)
 
 
 @pytest.fixture(scope="session")
-def browser():  # noqa: ANN201
+def browser():
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as exc:
@@ -89,10 +89,10 @@ def browser():  # noqa: ANN201
 
 
 @pytest.fixture
-def new_page(browser):  # noqa: ANN001, ANN201
+def new_page(browser):
     contexts = []
 
-    def make(js: bool = True, color_scheme: str = "light", **options):  # noqa: ANN003, ANN202
+    def make(js: bool = True, color_scheme: str = "light", **options):
         context = browser.new_context(java_script_enabled=js, viewport=PHONE, color_scheme=color_scheme,
                                       locale=options.pop("locale", "en-GB"), **options)
         context.set_default_timeout(TIMEOUT_MS)
@@ -108,10 +108,10 @@ def new_page(browser):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture(params=[True, False], ids=["js", "no-js"])
-def js_enabled(request) -> bool:  # noqa: ANN001
+def js_enabled(request) -> bool:
     return request.param
 
 
 @pytest.fixture
-def page(new_page, js_enabled):  # noqa: ANN001, ANN201
+def page(new_page, js_enabled):
     return new_page(js=js_enabled)

@@ -29,11 +29,11 @@ questions:
 """
 
 
-def box(page, selector: str) -> dict:  # noqa: ANN001
+def box(page, selector: str) -> dict:
     return page.locator(selector).first.bounding_box()
 
 
-def style(page, selector: str, prop: str) -> str:  # noqa: ANN001
+def style(page, selector: str, prop: str) -> str:
     return page.locator(selector).first.evaluate(f"e => getComputedStyle(e).{prop}")
 
 

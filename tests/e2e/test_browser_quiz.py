@@ -32,16 +32,16 @@ def same_origin(urls: list[str], origin: str) -> list[str]:
             f"{urlsplit(u).scheme}://{urlsplit(u).netloc}" != origin]
 
 
-def press(page, name: str) -> None:  # noqa: ANN001
+def press(page, name: str) -> None:
     page.get_by_role("button", name=name, exact=True).click()
     page.wait_for_load_state()
 
 
-def focused(page) -> str:  # noqa: ANN001
+def focused(page) -> str:
     return page.evaluate("() => { const e = document.activeElement; return e ? (e.id || e.className || e.tagName) : '' }")
 
 
-def watch_for_trouble(page) -> list[str]:  # noqa: ANN001
+def watch_for_trouble(page) -> list[str]:
     """Console errors and failed responses (4xx/5xx) of `page`, as they happen. A page that asks
     for a missing /favicon.ico shows up here."""
     trouble: list[str] = []
@@ -156,7 +156,7 @@ def test_a_browser_taking_a_shipped_quiz_stays_on_our_origin(new_page, serve, sh
     page = new_page(js=True)
     weights: dict[str, int] = {}
 
-    def weigh(response) -> None:  # noqa: ANN001
+    def weigh(response) -> None:
         kind = response.request.resource_type
         if kind in ("document", "stylesheet") and response.status == 200:
             weights[kind] = len(response.body())
@@ -245,7 +245,7 @@ def test_a_reload_keeps_picks_not_yet_sent(new_page, live_server):
 
 
 @pytest.fixture
-def limited_server(tmp_path, serve):  # noqa: ANN001, ANN201
+def limited_server(tmp_path, serve):
     """The tiny bank with its multi question limited to two picks, served."""
     from tests.conftest import TINY_BANK, close_app
     bank = tmp_path / "limited.yaml"

@@ -15,13 +15,13 @@ pytestmark = pytest.mark.browser
 ANSWERS = {"fundamentals": 5, "first-week": "read-papers", "tools": ["pytorch"], "process-work": 1}
 
 
-def submit(app, bank="tiny", answers=None, lang="en"):  # noqa: ANN001, ANN201
+def submit(app, bank="tiny", answers=None, lang="en"):
     r = app.test_client().post("/api/results", json={"bank": bank, "answers": answers or ANSWERS, "lang": lang})
     assert r.status_code == 201, r.get_data(as_text=True)
     return r.get_json()
 
 
-def random_answers(app, bank_id: str, seed: int) -> dict:  # noqa: ANN001
+def random_answers(app, bank_id: str, seed: int) -> dict:
     """A complete, valid answer set for a bank, drawn from what the API says the bank asks."""
     bank = app.test_client().get(f"/api/banks/{bank_id}").get_json()
     rnd = random.Random(seed)
@@ -38,7 +38,7 @@ def random_answers(app, bank_id: str, seed: int) -> dict:  # noqa: ANN001
     return answers
 
 
-def overflow(page) -> int:  # noqa: ANN001
+def overflow(page) -> int:
     """How many pixels the page is wider than the screen (0: no sideways scrolling)."""
     return page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
 
@@ -120,10 +120,10 @@ def test_compare_fits_a_phone(new_page, live_app, live_server):
 
 # -- layout at 360 px, light and dark -----------------------------------------------------------
 
-def answers_where(app, bank_id: str, predicate, tries: int = 3000) -> dict:  # noqa: ANN001
+def answers_where(app, bank_id: str, predicate, tries: int = 3000) -> dict:
     """A random valid answer set whose outcome (scored by the real engine) satisfies `predicate`."""
-    from quiz.web import banks
     from quiz.engine.scoring import score
+    from quiz.web import banks
     with app.app_context():
         bank = banks.get(bank_id)
         for seed in range(tries):
@@ -148,7 +148,7 @@ WORD_LINES = """(selector) => [...document.querySelectorAll(selector)].map(el =>
 
 
 @pytest.fixture
-def shipped(tmp_path, serve):  # noqa: ANN001, ANN201
+def shipped(tmp_path, serve):
     if not (os.path.isdir(SHIPPED_BANKS) and os.listdir(SHIPPED_BANKS)):
         pytest.fail("the shipped banks are missing")
     app = make_app(tmp_path, banks=SHIPPED_BANKS)

@@ -5,8 +5,8 @@ import os
 
 import pytest
 
-from quiz.engine.answers import CODES, AnswerError, validate_answers
 from quiz.bank import Bank, load_bank
+from quiz.engine.answers import CODES, AnswerError, validate_answers
 
 TINY = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "tiny.yaml")
 
@@ -22,7 +22,7 @@ def codes(errors: list[AnswerError]) -> list[tuple[str | None, str]]:
     return [(e.question, e.code) for e in errors]
 
 
-def with_(**changes):  # noqa: ANN003, ANN201
+def with_(**changes):
     out = dict(COMPLETE)
     out.update({k.replace("_", "-"): v for k, v in changes.items()})
     return out

@@ -26,7 +26,7 @@ def bank(*rules: dict) -> Bank:
     })
 
 
-def cond(when: dict):  # noqa: ANN201
+def cond(when: dict):
     return bank(when).rules[0].when
 
 

@@ -6,9 +6,9 @@ import os
 
 import pytest
 
+from quiz.bank import Bank, load_bank
 from quiz.engine import scoring
 from quiz.engine.answers import validate_answers
-from quiz.bank import Bank, load_bank
 from quiz.engine.scoring import Outcome, bounds, bounds_exact, maximising_answers, score
 
 TINY = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "tiny.yaml")
@@ -25,19 +25,19 @@ def run(bank: Bank, raw: dict) -> Outcome:
     return score(bank, clean)
 
 
-def make_bank(questions: list[dict], paths=("a", "b", "c"), **extra) -> Bank:  # noqa: ANN001, ANN003
+def make_bank(questions: list[dict], paths=("a", "b", "c"), **extra) -> Bank:
     return Bank.model_validate({
         "id": "hand", "version": 1, "languages": ["en"], "title": "Hand",
         "paths": [{"id": p, "title": p.upper(), "summary": "s", "advice": "a"} for p in paths],
         "questions": questions, **extra})
 
 
-def choice(qid: str, *options: dict, **extra) -> dict:  # noqa: ANN003
+def choice(qid: str, *options: dict, **extra) -> dict:
     return {"id": qid, "type": "choice", "text": qid,
             "options": [{"id": f"o{i}", "text": f"o{i}", "points": pts} for i, pts in enumerate(options)], **extra}
 
 
-def scale(qid: str, weights: dict, lo: int = 1, hi: int = 5, **extra) -> dict:  # noqa: ANN003
+def scale(qid: str, weights: dict, lo: int = 1, hi: int = 5, **extra) -> dict:
     return {"id": qid, "type": "scale", "text": qid, "scale": {"min": lo, "max": hi}, "weights": weights, **extra}
 
 
@@ -172,7 +172,8 @@ def test_bounds_fall_back_to_a_safe_bound_past_the_enumeration_cap(monkeypatch):
               "then": {"points": {"a": 10}}}]
     b = make_bank(questions, paths=("a", "b"), rules=rules)
     assert bounds(b)["a"] == (-8.0, 7.0)  # 4 × 2, less 3 when all four are 5: 3 × 2 + 1 = 7
-    monkeypatch.setattr(scoring, "ENUMERATION_CAP", 4)
+    from quiz.engine import extremes as bounds_module
+    monkeypatch.setattr(bounds_module, "ENUMERATION_CAP", 4)
     monkeypatch.setattr(scoring, "_TABLES", {})
     assert not bounds_exact(b)
     assert bounds(b)["a"] == (-11.0, 18.0)  # every question at its extreme plus every rule of one sign
@@ -187,7 +188,7 @@ def test_bounds_are_memoised_per_bank_content(tiny):
 
 # -- archetypes --------------------------------------------------------------------------------
 
-def archetype_bank(**extra) -> Bank:  # noqa: ANN003
+def archetype_bank(**extra) -> Bank:
     return make_bank(
         [scale("sa", {"a": 1}, lo=0, hi=10), scale("sb", {"b": 1}, lo=0, hi=10),
          {"id": "device", "type": "choice", "text": "on device?",
@@ -234,7 +235,7 @@ def test_a_score_beyond_a_far_profile_value_in_its_own_direction_is_not_a_distan
     # least" that far out, as close to Lee's day as (90, 10) itself.
     extreme = run(b, {"sa": 10, "sb": 0, "device": "no"})
     on_profile = run(b, {"sa": 9, "sb": 1, "device": "no"})
-    def lee(out):  # noqa: ANN001, ANN202
+    def lee(out):
         return next(a["similarity"] for a in out.archetype_ranking if a["id"] == "lee")
     assert lee(extreme) == lee(on_profile) == round(0.65 + 0.175, 2)
     # Falling short of it (80 instead of 90) still counts.

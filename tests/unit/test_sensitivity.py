@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from quiz.bank import Bank, load_bank
 from quiz.engine import sensitivity
 from quiz.engine.answers import validate_answers
-from quiz.bank import Bank, load_bank
 from quiz.engine.scoring import maximising_answers, outcome_key, outcome_of_raw, score
 from quiz.engine.sensitivity import analyse, stability, what_would_change
 from quiz.engine.simulate import random_answers
@@ -33,7 +33,7 @@ def tiny() -> Bank:
 
 
 @contextlib.contextmanager
-def untabled_rules():  # noqa: ANN201
+def untabled_rules():
     """Every rule evaluated set by set (the path for rules over too many joint answers)."""
     saved = sensitivity.RULE_TABLE_MAX
     sensitivity.RULE_TABLE_MAX = 0
@@ -46,7 +46,7 @@ def untabled_rules():  # noqa: ANN201
 
 
 @pytest.fixture(params=["tabled", "untabled"])
-def rule_mode(request):  # noqa: ANN001, ANN201
+def rule_mode(request):
     if request.param == "tabled":
         yield request.param
     else:
@@ -56,7 +56,7 @@ def rule_mode(request):  # noqa: ANN001, ANN201
 
 # -- helpers: an independent reading of "a change" ---------------------------------------------
 
-def _as_answer(value):  # noqa: ANN001, ANN202
+def _as_answer(value):
     return tuple(value) if isinstance(value, list) else value
 
 
@@ -204,7 +204,7 @@ def test_shipped_banks_random_and_extreme_answers(path):
 
 # -- rules that fire or stop firing ---------------------------------------------------------------
 
-def hand_bank(questions: list[dict], rules: list[dict], paths=("a", "b"), hybrid_margin=0) -> Bank:  # noqa: ANN001
+def hand_bank(questions: list[dict], rules: list[dict], paths=("a", "b"), hybrid_margin=0) -> Bank:
     return Bank.model_validate({
         "id": "hand", "version": 1, "languages": ["en"], "title": "Hand", "hybrid_margin": hybrid_margin,
         "paths": [{"id": p, "title": p.upper(), "summary": "s", "advice": "a"} for p in paths],

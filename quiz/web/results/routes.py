@@ -100,7 +100,7 @@ def _result_lang(result: Any) -> str:
 
 
 @bp.get("/r/<token>")
-def show(token: str):  # noqa: ANN201
+def show(token: str):
     # The page speaks the visitor's language (CONTRACT §4: ?lang=, then Accept-Language, then
     # English). The link the taker shares carries ?lang= of the result, so a friend opening it,
     # and the bot that unfurls it, see what the taker saw.
@@ -185,7 +185,7 @@ def preview_card(result: Any, lang: str) -> preview.Card:
 
 
 @bp.get("/r/<token>.png")
-def preview_png(token: str):  # noqa: ANN201
+def preview_png(token: str):
     result = service.get_result(token)  # checked first, every time: no cached file outlives a delete
     if result is None:
         abort(404)
@@ -201,7 +201,7 @@ def preview_png(token: str):  # noqa: ANN201
 
 
 @bp.get("/r/<token>/delete")
-def confirm_delete(token: str):  # noqa: ANN201
+def confirm_delete(token: str):
     result = service.get_result(token)
     if result is None:
         abort(404, description=gettext("There is no result at this address. It may have been deleted."))
@@ -218,7 +218,7 @@ def confirm_delete(token: str):  # noqa: ANN201
 
 
 @bp.post("/r/<token>/delete")
-def delete(token: str):  # noqa: ANN201
+def delete(token: str):
     key = request.form.get("key", "")
     try:
         deleted = service.delete_result(token, key)
@@ -235,7 +235,7 @@ def delete(token: str):  # noqa: ANN201
 
 
 @bp.get("/r/deleted")
-def deleted():  # noqa: ANN201
+def deleted():
     return _private(Response(render_template("results/deleted.html"), mimetype="text/html"))
 
 
@@ -271,7 +271,7 @@ def _compare_url(pairs: list[tuple[str, str]]) -> str:
 
 
 @bp.get("/compare")
-def compare():  # noqa: ANN201
+def compare():
     lang = select_locale()
     pairs = _compared()
     tokens = [t for t, _ in pairs]

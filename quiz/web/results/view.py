@@ -14,8 +14,8 @@ from quiz.web import card as preview
 from quiz.web import markdown
 from quiz.web.i18n import gettext
 from quiz.web.results.naming import (
-    colour,
     balanced_line,
+    colour,
     headline,
     path_name,
     short_label,
@@ -231,7 +231,8 @@ def _change_label(bank: Bank, outcome: dict[str, Any], current: dict[str, Any], 
     "Researcher alone", not "Researcher", which reads as if nothing changed."""
     name = short_label(bank, outcome, lang)
     if (current.get("hybrid") and not current.get("balanced") and not outcome.get("hybrid")
-            and not outcome.get("balanced") and outcome.get("primary") in (current.get("primary"), current.get("secondary"))):
+            and not outcome.get("balanced")
+            and outcome.get("primary") in (current.get("primary"), current.get("secondary"))):
         return gettext("%(path)s alone, not a hybrid", path=name)
     return name
 

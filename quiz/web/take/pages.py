@@ -6,13 +6,12 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import (render_template, request)
+from flask import render_template, request
 from flask_wtf.csrf import generate_csrf
 
-from quiz.web import i18n
 from quiz.bank import Bank, Question
 from quiz.engine import per_bank
-
+from quiz.web import i18n
 
 SECONDS_PER_QUESTION = 18  # for "about N minutes" on the start page: scenario items read slowly
 

@@ -19,15 +19,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import (Blueprint, Response, abort, current_app, g, redirect, render_template, request,
-                   send_from_directory, session, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
 from flask_babel import format_date, gettext
 from flask_limiter.errors import RateLimitExceeded
 
-from quiz.web import banks, i18n
-from quiz.store import drafts
 from quiz.bank import Bank
 from quiz.extensions import csrf, limiter
+from quiz.store import drafts
+from quiz.web import banks, i18n
 from quiz.web.forms import CsrfOnlyForm, clean_answers, missing_required, page_form, required_message
 from quiz.web.take import remember
 from quiz.web.take.pages import _cached_page, _render_page, minutes, page_of, question_numbers
@@ -52,7 +63,7 @@ ICON_MAX_AGE = 365 * 24 * 3600  # a changed design shows late where the old one 
 
 
 @bp.get("/favicon.ico")
-def favicon():  # noqa: ANN201
+def favicon():
     """Pages link /static/favicon.svg (templates/base.html); browsers still ask for /favicon.ico
     where no page says otherwise (the PNG preview, JSON, old browsers). A 404 there is an error
     in every console, so it gets the same icon as a 16 and 32 px .ico, cached for a year."""
@@ -104,13 +115,13 @@ def _lang() -> str:
 # -- start ----------------------------------------------------------------------------------------
 
 @bp.get("/quiz/<bank_id>")
-def start(bank_id: str):  # noqa: ANN201
+def start(bank_id: str):
     bank = _bank(bank_id)
     return render_template("take/start.html", bank=bank)
 
 
 @bp.post("/quiz/<bank_id>")
-def begin(bank_id: str):  # noqa: ANN201
+def begin(bank_id: str):
     bank = _bank(bank_id)
     form = CsrfOnlyForm()
     if not form.validate():
@@ -122,7 +133,7 @@ def begin(bank_id: str):  # noqa: ANN201
 
 
 @bp.get("/resume/<token>")
-def resume(token: str):  # noqa: ANN201
+def resume(token: str):
     draft = drafts.peek(token)
     bank = banks.get(draft.bank_id) if draft is not None else None
     if draft is None or bank is None:
@@ -146,7 +157,7 @@ def resume(token: str):  # noqa: ANN201
 
 
 @bp.get("/quiz/<bank_id>/<token>/<int:number>")
-def page(bank_id: str, token: str, number: int):  # noqa: ANN201
+def page(bank_id: str, token: str, number: int):
     bank = _bank(bank_id)
     draft = _draft(bank, token)
     number = _number(bank, number)
@@ -178,7 +189,7 @@ def _same_page(bank: Bank, draft: Any, number: int | str, lang: str, returning: 
 
 
 @bp.post("/quiz/<bank_id>/<token>/<int:number>")
-def save_page(bank_id: str, token: str, number: int):  # noqa: ANN201
+def save_page(bank_id: str, token: str, number: int):
     bank = _bank(bank_id)
     # An expired draft still takes a POST: its taker is plainly back, and refusing would drop
     # the answers they just gave. Saving renews it.
@@ -244,7 +255,7 @@ def save_page(bank_id: str, token: str, number: int):  # noqa: ANN201
 
 
 @bp.get("/quiz/<bank_id>/<token>/saved")
-def saved(bank_id: str, token: str):  # noqa: ANN201
+def saved(bank_id: str, token: str):
     bank = _bank(bank_id)
     draft = _draft(bank, token)
     number = request.args.get("page", type=int) or 1
@@ -273,7 +284,7 @@ def _missing_errors(bank: Bank, answers: dict[str, Any]) -> dict[str, str]:
 
 
 @bp.get("/quiz/<bank_id>/<token>/review")
-def review(bank_id: str, token: str):  # noqa: ANN201
+def review(bank_id: str, token: str):
     bank = _bank(bank_id)
     draft = _draft(bank, token)
     remember.remember(draft)
@@ -296,7 +307,7 @@ def _too_many_submissions(_limit: Any) -> Response | None:
 
 
 @bp.errorhandler(RateLimitExceeded)
-def _rate_limited(exc: RateLimitExceeded):  # noqa: ANN202
+def _rate_limited(exc: RateLimitExceeded):
     # The response built by _too_many_submissions, ahead of the app's generic error page.
     if exc.response is not None:
         return exc.response
@@ -316,7 +327,7 @@ def _is_language_button() -> bool:
 @bp.post("/quiz/<bank_id>/<token>/review")
 @limiter.limit(lambda: current_app.config["QUIZ_RATE_LIMIT"], on_breach=_too_many_submissions,
                deduct_when=_created_a_result, exempt_when=_is_language_button)
-def submit(bank_id: str, token: str):  # noqa: ANN201
+def submit(bank_id: str, token: str):
     from quiz import service
 
     bank = _bank(bank_id)
