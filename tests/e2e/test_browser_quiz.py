@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.conftest import make_app
-from tests.test_page_weight import BUDGET
+from tests.integration.test_page_weight import BUDGET
 
 pytestmark = pytest.mark.browser
 
@@ -105,7 +105,7 @@ def test_the_whole_quiz_in_a_browser(page, live_server, live_app, js_enabled, la
     assert re.search(r"/r/[A-Za-z0-9_-]{22,}$", page.url), page.url
     assert page.locator("html").get_attribute("lang") == lang
 
-    from tests.test_take import stored_results
+    from tests.integration.test_take import stored_results
     [result] = stored_results(live_app)
     assert result.answers == {"fundamentals": 4, "first-week": "fix-pipeline", "tools": ["pytorch"], "process-work": 5}
     assert result.lang == lang and page.url.endswith(result.token)
@@ -127,7 +127,7 @@ def test_a_double_click_on_submit_stores_one_result(new_page, live_server, live_
     press(page, "Check your answers")
     page.get_by_role("button", name="Submit my answers").dblclick()
     page.wait_for_url(re.compile(r"/r/"))
-    from tests.test_take import stored_results
+    from tests.integration.test_take import stored_results
     assert len(stored_results(live_app)) == 1
 
 
@@ -214,7 +214,7 @@ def test_switching_language_mid_page_keeps_the_answers(page, live_server, live_a
     press(page, "한국어")  # the review page: the same page in Korean, nothing submitted
     assert page.url.endswith("/review?lang=ko")
     assert page.get_by_role("heading", name="답변 확인하기").is_visible()
-    from tests.test_take import stored_results
+    from tests.integration.test_take import stored_results
     assert stored_results(live_app) == []
     assert trouble == []
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from tests.test_results import ANSWERS
+from tests.integration.test_results import ANSWERS
 
 
 def _submit(client) -> dict:

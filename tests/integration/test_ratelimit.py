@@ -9,7 +9,7 @@ import pytest
 
 from bench.servers import Server, request
 from tests.conftest import TINY_BANK
-from tests.test_multiprocess import TINY_ANSWERS, migrated
+from tests.integration.test_multiprocess import TINY_ANSWERS, migrated
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis]
 

@@ -22,7 +22,7 @@ from quiz.engine.answers import validate_answers
 from quiz.engine.scoring import score
 from tests.conftest import SHIPPED_BANKS
 
-PANEL = os.path.join(os.path.dirname(__file__), "data", "panel")
+PANEL = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "panel")
 EXPECTED = json.load(open(os.path.join(PANEL, "expected.json"), encoding="utf-8"))
 
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.test_take import Tags, Taker, csrf, text
+from tests.integration.test_take import Tags, Taker, csrf, text
 
 BUDGET = 30 * 1024  # bytes of HTML + CSS per quiz page, uncompressed
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from quiz.engine.answers import validate_answers
 from quiz.engine.scoring import outcome_key, score
 from quiz.engine.simulate import random_answers
-from tests.test_api import ANSWERS, post
+from tests.integration.test_api import ANSWERS, post
 
 
 def _bank(app, bank_id: str):

@@ -559,7 +559,7 @@ def test_the_language_switch_on_the_review_page_submits_nothing(app, client):
 def test_korean_quiz_pages_speak_plainly(app, client):
     """The interface's Korean, as a taker reads it: no "당신", no "세션", no talk called 강연, and
     a career path is a 진로 (the tiny bank's own Korean holds none of these words)."""
-    from tests.test_page_weight import _pages
+    from tests.integration.test_page_weight import _pages
     seen = 0
     for name, html in _pages(client, "tiny", "ko"):
         body = html.decode()

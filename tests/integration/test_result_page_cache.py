@@ -6,7 +6,7 @@ import secrets
 
 from quiz.web.results import PageCache
 from tests.conftest import make_app
-from tests.test_results import ANSWERS
+from tests.integration.test_results import ANSWERS
 
 
 def _submit(client, answers=ANSWERS) -> dict:
