@@ -26,6 +26,8 @@ SETTINGS = (
     Setting("QUIZ_AUTHOR_KEY", None, "enables /author outside development when set"),
     Setting("QUIZ_BASE_URL", None, "absolute base URL for share links behind a proxy"),
     Setting("QUIZ_PREVIEW_DIR", None, "folder for rendered share images; default <instance folder>/previews"),
+    Setting("QUIZ_RESULT_PAGE_CACHE_BYTES", str(8 * 1024 * 1024),
+            "bytes of rendered results pages each process keeps (compressed) before the least recently used go"),
 )
 
 # Request bodies are small (a quiz page, a JSON answer set, a pasted bank of at most 1 MiB):
@@ -89,6 +91,7 @@ def from_environment(instance_path: str, environ: dict[str, str] | None = None, 
         "QUIZ_AUTHOR_KEY": env.get("QUIZ_AUTHOR_KEY") or None,
         "QUIZ_BASE_URL": (env.get("QUIZ_BASE_URL") or "").rstrip("/") or None,
         "QUIZ_PREVIEW_DIR": env.get("QUIZ_PREVIEW_DIR") or None,
+        "QUIZ_RESULT_PAGE_CACHE_BYTES": int(env.get("QUIZ_RESULT_PAGE_CACHE_BYTES") or 8 * 1024 * 1024),
         "MAX_CONTENT_LENGTH": MAX_CONTENT_LENGTH,
         "SESSION_COOKIE_SECURE": production,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -23,7 +23,6 @@ from quiz.service.results import (
                                   result_json,
                                   result_url,
                                   snapshot_bank,
-                                  submission_limit,
                                   submit,
 )
 
@@ -31,5 +30,5 @@ __all__ = [
     "SUBMISSION_ID_MAX", "SUBMISSION_ID_MIN", "SUBMISSION_ID_PATTERN", "InvalidAnswers", "InvalidSubmissionId",
     "Submission", "SubmissionConflict", "check_submission_id", "delete_result", "get_result", "iso_utc",
     "key_matches", "new_token", "on_delete", "read_result", "result_exists", "result_for_submission",
-    "result_json", "result_url", "snapshot_bank", "submission_limit", "submit",
+    "result_json", "result_url", "snapshot_bank", "submit",
 ]

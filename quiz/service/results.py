@@ -20,7 +20,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from quiz.bank import Bank
-from quiz.extensions import db, limiter
+from quiz.extensions import db
 from quiz.store import models
 
 # 24 random bytes → 32 URL-safe characters, 192 bits: far beyond guessing, never derived from
@@ -33,13 +33,6 @@ SUBMISSION_ID_MIN = 16
 SUBMISSION_ID_MAX = 64  # the column's width
 SUBMISSION_ID_PATTERN = f"^[A-Za-z0-9_-]{{{SUBMISSION_ID_MIN},{SUBMISSION_ID_MAX}}}$"
 _SUBMISSION_ID_RE = re.compile(SUBMISSION_ID_PATTERN)
-
-
-# Submissions per client address, QUIZ_RATE_LIMIT from the config: one count shared by every
-# route that stores a result (POST /api/results and the quiz's last step), kept in Redis when
-# REDIS_URL is set so that every process and host counts together. Decorate a view with it.
-submission_limit = limiter.shared_limit(lambda: current_app.config["QUIZ_RATE_LIMIT"], scope="submissions",
-                                        methods=["POST"])
 
 
 class InvalidAnswers(Exception):

@@ -16,6 +16,7 @@ from quiz.bank import Bank
 from quiz.extensions import csrf
 from quiz.web import banks
 from quiz.web.hooks import json_error
+from quiz.web.limits import submission_limit
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)
@@ -141,7 +142,7 @@ def _bad_request(message: str):
 
 
 @bp.post("/results")
-@service.submission_limit
+@submission_limit()
 def create_result():
     payload = request.get_json(silent=True, force=True) if request.data else None
     if not isinstance(payload, dict):

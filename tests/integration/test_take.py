@@ -799,3 +799,44 @@ def test_over_the_rate_limit_the_review_page_keeps_the_answers(tmp_path):
     assert r.status_code == 303 and path_of(r.headers["Location"]) == second.url("review") + "?lang=ko"
     assert draft_answers(app, second.token) == {"fundamentals": 4, "first-week": "ship-feature",
                                                 "tools": ["pytorch", "fastapi"], "process-work": 5}
+
+
+def test_the_quiz_and_the_api_share_one_submission_limit(tmp_path):
+    """QUIZ_RATE_LIMIT is one budget per client address for every route that stores a result: a
+    result stored through the quiz counts against the API, and the other way round."""
+    app = make_app(tmp_path, QUIZ_RATE_LIMIT="2/minute")
+    api = app.test_client()
+    body = {"bank": "tiny", "answers": {"fundamentals": 4, "first-week": "ship-feature", "tools": ["pytorch"],
+                                        "process-work": 4}}
+    assert api.post("/api/results", json=body).status_code == 201          # 1 of 2, through the API
+    assert _answered(app.test_client()).submit().status_code == 303       # 2 of 2, through the quiz
+    assert api.post("/api/results", json=body).status_code == 429         # the API sees both
+    assert _answered(app.test_client()).submit().status_code == 429       # and so does the quiz
+    assert len(stored_results(app)) == 2
+
+
+def test_memory_stays_flat_over_thousands_of_distinct_query_strings(tmp_path):
+    """The page cache keys on what a page depends on (page, language, returning), never on the raw
+    query string a visitor chooses: 5,000 different ?return=… values are one cached page, not 5,000."""
+    import tracemalloc
+
+    from quiz.web.take import pages
+    app = make_app(tmp_path)
+    taker = Taker(app.test_client())
+    taker.start()
+
+    def visit(first: int, last: int) -> None:
+        for i in range(first, last):
+            r = taker.client.get(f"{taker.url(1)}?return={i}&lang=en")
+            assert r.status_code == 200
+
+    visit(0, 200)  # warm: the page, the catalogue, the session
+    tracemalloc.start()
+    before = tracemalloc.take_snapshot()
+    visit(200, 5200)
+    after = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    grown = sum(s.size_diff for s in after.compare_to(before, "filename") if s.size_diff > 0)
+    assert grown < 1_000_000, f"{grown} bytes more after 5,000 distinct query strings"
+    cached = sum(len(entries) for entries in pages._PAGE_HTML.values())
+    assert cached <= 2 * len(app.extensions["quiz_banks"].get("tiny").pages) * 2, cached

@@ -32,3 +32,14 @@ def test_every_setting_is_in_the_readme_configuration_table():
 def test_readme_opens_with_the_two_commands():
     head = read("README.md").splitlines()[:8]
     assert any(line.startswith("make run") for line in head) and any(line.startswith("make test") for line in head)
+
+
+def test_every_setting_the_code_reads_is_in_settings():
+    """A key read from the app's config anywhere in quiz/ is declared in SETTINGS (and so in the
+    README): nothing configurable hides in a module."""
+    import glob
+    read = set()
+    for path in glob.glob(os.path.join(ROOT, "quiz", "**", "*.py"), recursive=True):
+        read |= set(re.findall(r"config(?:\.get\(|\[)\"((?:QUIZ|REDIS)_[A-Z_]+|REDIS_URL)\"", open(path, encoding="utf-8").read()))
+    declared = {s.name for s in SETTINGS}
+    assert read and read <= declared, sorted(read - declared)

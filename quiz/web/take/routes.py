@@ -36,10 +36,11 @@ from flask_babel import format_date, gettext
 from flask_limiter.errors import RateLimitExceeded
 
 from quiz.bank import Bank
-from quiz.extensions import csrf, limiter
+from quiz.extensions import csrf
 from quiz.store import drafts
 from quiz.web import banks, i18n
 from quiz.web.forms import CsrfOnlyForm, clean_answers, missing_required, page_form, required_message
+from quiz.web.limits import submission_limit
 from quiz.web.take import remember
 from quiz.web.take.pages import _cached_page, _render_page, minutes, page_of, question_numbers
 
@@ -325,8 +326,7 @@ def _is_language_button() -> bool:
 
 
 @bp.post("/quiz/<bank_id>/<token>/review")
-@limiter.limit(lambda: current_app.config["QUIZ_RATE_LIMIT"], on_breach=_too_many_submissions,
-               deduct_when=_created_a_result, exempt_when=_is_language_button)
+@submission_limit(on_breach=_too_many_submissions, deduct_when=_created_a_result, exempt_when=_is_language_button)
 def submit(bank_id: str, token: str):
     from quiz import service
 
