@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from quiz.bank import Bank
 from quiz.extensions import db
-from quiz.store import models
+from quiz.store import drafts, models
 
 # 24 random bytes → 32 URL-safe characters, 192 bits: far beyond guessing, never derived from
 # the answers or a counter.
@@ -95,8 +95,11 @@ def hash_key(key: str) -> str:
 # -- creating ----------------------------------------------------------------------------------
 
 def submit(bank: Bank, raw_answers: Mapping, *, lang: str = "en",
-           submission_id: str | None = None) -> Submission:
+           submission_id: str | None = None, draft: Any = None) -> Submission:
     """Validate, score and store one submission, atomically.
+
+    With a `draft` (the quiz's own submission, loaded in this session and locked), the draft is
+    marked submitted in the same transaction as the result is stored: both or neither.
 
     With a `submission_id` the call is idempotent: the same id with the same bank and answers
     returns the stored result (created=False), even when two requests race each other. The same
@@ -142,6 +145,8 @@ def submit(bank: Bank, raw_answers: Mapping, *, lang: str = "en",
             # One Core INSERT rather than the ORM's unit of work (a third of a submission's CPU);
             # the caller gets the same values as an unattached Result.
             db.session.execute(_INSERT_RESULT, row)
+            if draft is not None:
+                drafts.mark_submitted(draft, row["token"], commit=False)
             db.session.commit()
             result = models.Result(**row)
             _stored_snapshots.add(snapshot)

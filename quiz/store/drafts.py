@@ -86,7 +86,10 @@ def save_answers(draft: Draft, given: dict[str, Any], cleared: tuple[str, ...] =
     db.session.commit()
 
 
-def mark_submitted(draft: Draft, result_token: str) -> None:
+def mark_submitted(draft: Draft, result_token: str, *, commit: bool = True) -> None:
+    """Point the draft at its result. `commit=False` leaves it to the caller's transaction (the
+    submission that stores the result commits both together)."""
     draft.result_token = result_token
     draft.updated_at = utcnow()
-    db.session.commit()
+    if commit:
+        db.session.commit()

@@ -841,3 +841,26 @@ def test_memory_stays_flat_over_thousands_of_distinct_query_strings(tmp_path):
     bank = app.extensions["quiz_banks"].get("tiny")
     cached = pages._PAGE_HTML.get(bank.content_hash, {})
     assert 0 < len(cached) <= len(bank.pages) * 2 * 2, sorted(cached)  # pages × languages × returning
+
+
+def test_a_submission_stores_the_result_and_marks_the_draft_in_one_transaction(tmp_path, monkeypatch):
+    """Both or neither: if marking the draft fails, the result is not stored either, and the
+    taker's answers are still there to submit again."""
+    from quiz.store import drafts
+    app = make_app(tmp_path)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    taker = _answered(app.test_client())
+    real = drafts.mark_submitted
+
+    def failing(draft, token, *, commit=True):
+        raise RuntimeError("the draft could not be marked")
+    monkeypatch.setattr(drafts, "mark_submitted", failing)
+    assert taker.submit().status_code == 500
+    assert stored_results(app) == []                      # no result without its draft's mark
+    monkeypatch.setattr(drafts, "mark_submitted", real)
+    r = taker.submit()
+    assert r.status_code == 303 and len(stored_results(app)) == 1
+    with app.app_context():
+        from quiz.extensions import db
+        from quiz.store.models import Draft
+        assert db.session.get(Draft, taker.token).result_token == path_of(r.headers["Location"]).split("/")[2]

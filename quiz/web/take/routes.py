@@ -349,7 +349,7 @@ def submit(bank_id: str, token: str):
     lang = _lang()
     try:
         # The draft token is the submission id: a resubmitted POST stores nothing new.
-        submission = service.submit(bank, answers, lang=lang, submission_id=draft.token)
+        submission = service.submit(bank, answers, lang=lang, submission_id=draft.token, draft=draft)
     except service.InvalidAnswers as exc:
         by_id = bank.question_by_id
         errors = {e.question: (required_message(by_id[e.question].type) if e.code in ("missing", "empty_choice")
@@ -367,7 +367,8 @@ def submit(bank_id: str, token: str):
         return redirect(_result_url(stored.token), 303)
     result_token = submission.result.token
     g.quiz_result_created = submission.created
-    drafts.mark_submitted(draft, result_token)
+    if draft.result_token != result_token:  # a draft from before submissions marked it themselves
+        drafts.mark_submitted(draft, result_token)
     if submission.delete_key:
         # Only the request that created the result touches the session: a second, racing
         # click gets no Set-Cookie, so it cannot overwrite the cookie that holds the key.
