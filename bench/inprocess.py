@@ -107,6 +107,15 @@ def main() -> int:
         base = base or ms
         print(f"  {name:36s} {ms:6.3f} ms   {base / ms:5.2f} × bare")
 
+    # Every cache is one kind (quiz.lru): how often each answered during the run above.
+    from quiz.lru import caches
+    print("caches (quiz.lru), over the whole run:")
+    for cache in caches():
+        rate = cache.hit_rate
+        bound = f"{cache.max_bytes} bytes" if cache.max_bytes is not None else f"{cache.max_entries} entries"
+        print(f"  {cache.name:24s} {len(cache):5d} kept (of {bound:>16s}), hit rate "
+              f"{'-' if rate is None else f'{rate:.1%}'} of {cache.hits + cache.misses} lookups")
+
     from quiz.extensions import db
     with app.app_context():
         db.engine.dispose()

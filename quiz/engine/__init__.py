@@ -10,13 +10,14 @@ from quiz.engine import scoring as _scoring
 from quiz.engine import sensitivity as _sensitivity
 from quiz.engine.answers import Answer, AnswerError, validate_answers
 from quiz.engine.content import MAX_STEPS, Composition, compose
-from quiz.engine.rules import FLAGS, compile_condition, describe, per_bank, questions_read
+from quiz.engine.rules import FLAGS, bank_store, compile_condition, describe, per_bank, questions_read
 from quiz.engine.scoring import Outcome, bounds, bounds_exact, maximising_answers, minimising_answers, score
 from quiz.engine.sensitivity import analyse
 from quiz.engine.simulate import random_answers, render, run_audit
 
 __all__ = [
-    "FLAGS", "MAX_STEPS", "Answer", "AnswerError", "Composition", "Outcome", "analyse", "bounds", "bounds_exact",
+    "FLAGS", "MAX_STEPS", "Answer", "AnswerError", "Composition", "Outcome", "analyse", "bank_store", "bounds",
+    "bounds_exact",
     "compile_condition", "compose", "describe", "maximising_answers", "minimising_answers", "per_bank",
     "prepare", "questions_read", "random_answers", "render", "run_audit", "score", "validate_answers",
 ]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Union
 
 from quiz.bank import Bank, Question, describe_value, did_you_mean
-from quiz.engine.rules import per_bank
+from quiz.engine.rules import bank_store, per_bank
 
 # A cleaned answer: scale → int, choice → option id, multi → option ids in the bank's option order.
 Answer = Union[int, str, tuple[str, ...]]
@@ -68,7 +68,7 @@ class _Table:
             for q in bank.questions)
 
 
-_TABLES: dict[str, _Table] = {}
+_TABLES = bank_store("answer tables")
 
 
 def _table(bank: Bank) -> _Table:

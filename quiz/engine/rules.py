@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from quiz.bank import All, Any_, Bank, FlagLeaf, Leaf, Not, leaves
+from quiz.lru import LRU
 
 Predicate = Callable[[Mapping[str, Any]], bool]
 
@@ -168,24 +169,27 @@ class CompiledRules:
 
 
 # Per-bank derived data is kept by content hash. Served banks are few, but the authoring preview
-# and old snapshots bring others, so each store keeps at most this many (oldest dropped first;
-# a dropped bank is simply prepared again if it comes back).
+# and old snapshots bring others, so each store keeps at most this many (least recently used
+# dropped first; a dropped bank is simply prepared again if it comes back).
 PER_BANK_LIMIT = 64
 
 
-def per_bank(store: dict[str, Any], bank: Bank, build: Callable[[Bank], Any]) -> Any:
+def bank_store(name: str) -> LRU:
+    """A cache of something derived from a bank, one entry per bank content (see per_bank)."""
+    return LRU(name, max_entries=PER_BANK_LIMIT)
+
+
+def per_bank(store: LRU, bank: Bank, build: Callable[[Bank], Any]) -> Any:
     """`build(bank)` once per bank content, from `store` afterwards."""
     key = bank.content_hash
     found = store.get(key)
     if found is None:
         found = build(bank)
-        while len(store) >= PER_BANK_LIMIT:
-            store.pop(next(iter(store)), None)
         store[key] = found
     return found
 
 
-_COMPILED: dict[str, CompiledRules] = {}
+_COMPILED = bank_store("compiled rules")
 
 
 def compiled(bank: Bank) -> CompiledRules:

@@ -25,7 +25,7 @@ from typing import Any
 from quiz.bank import Bank
 from quiz.engine.answers import Answer
 from quiz.engine.extremes import _Extremes, _points_vector, _vector
-from quiz.engine.rules import compiled, per_bank
+from quiz.engine.rules import bank_store, compiled, per_bank
 
 # Archetype similarity = PROFILE_WEIGHT × profile closeness + TRAIT_WEIGHT × trait agreement,
 # when the bank defines any traits; profile closeness alone otherwise (docs/scoring.md §5).
@@ -193,7 +193,7 @@ class _Tables:
         self.hi = tuple(extremes.hi[p] for p in self.path_ids)
 
 
-_TABLES: dict[str, _Tables] = {}
+_TABLES = bank_store("scoring tables")
 
 
 def _tables(bank: Bank) -> _Tables:

@@ -30,7 +30,7 @@ import numpy as np
 from quiz.bank import Bank
 from quiz.engine.answers import Answer
 from quiz.engine.extremes import _question_groups
-from quiz.engine.rules import per_bank, questions_read
+from quiz.engine.rules import bank_store, per_bank, questions_read
 from quiz.engine.scoring import EPSILON, _place, _tables, outcome_key, score
 
 # At most this many change sets are returned, each of at most MAX_CHANGES changes.
@@ -345,7 +345,7 @@ class _Bank:
         return np.minimum(slack, hm - placed.spread if balanced else placed.spread - hm)
 
 
-_BANKS: dict[str, _Bank] = {}
+_BANKS = bank_store("sensitivity tables")
 
 
 def _bank(bank: Bank) -> _Bank:

@@ -27,7 +27,7 @@ def test_the_cache_holds_no_more_bytes_than_its_cap_and_drops_the_least_recently
     assert cache.get(("t1", "en", "http://x")) is None  # oldest unused: dropped
     cache.forget("t9")
     assert cache.get(("t9", "en", "http://x")) is None
-    assert cache.bytes == sum(len(p) for p, _e in cache._pages.values())
+    assert cache.bytes == sum(cost for _page, cost in cache._pages._items.values())  # the count stays true
 
 
 def test_a_page_too_big_for_the_cache_is_still_served_whole(tmp_path):

@@ -309,11 +309,28 @@ def test_stored_answers_read_back_from_json_score_the_same(tiny):
 
 def test_per_bank_stores_are_bounded(monkeypatch):
     """The authoring preview scores pasted banks: derived data must not pile up forever."""
-    from quiz.engine import rules
-    monkeypatch.setattr(rules, "PER_BANK_LIMIT", 3)
-    monkeypatch.setattr(scoring, "_TABLES", {})
+    from quiz.lru import LRU
+    monkeypatch.setattr(scoring, "_TABLES", LRU("test tables", max_entries=3))
     banks = [make_bank([scale("s", {"a": w})], paths=("a", "b")) for w in (1, 2, 3, 4, 5)]
     for b in banks:
         bounds(b)
     assert len(scoring._TABLES) == 3
     assert bounds(banks[0])["a"] == (-2.0, 2.0)  # dropped, prepared again on demand
+    # Least recently used goes first: bringing banks[0] back pushed out banks[2], the oldest kept.
+    assert banks[0].content_hash in scoring._TABLES and banks[2].content_hash not in scoring._TABLES
+    assert banks[3].content_hash in scoring._TABLES
+
+
+def test_the_one_cache_kind_is_bounded_by_entries_or_bytes_and_counts_hits():
+    from quiz.lru import LRU, caches
+    by_bytes = LRU("test pages", max_bytes=10, size=len)
+    by_bytes["a"], by_bytes["b"] = b"12345", b"12345"
+    assert by_bytes.get("a") == b"12345"          # a is now the most recently used
+    by_bytes["c"] = b"123"
+    assert "b" not in by_bytes and "a" in by_bytes and by_bytes.bytes == 8
+    by_bytes["huge"] = b"x" * 11                  # larger than the whole cache: not kept
+    assert "huge" not in by_bytes and by_bytes.get("huge") is None
+    assert (by_bytes.hits, by_bytes.misses) == (1, 1) and by_bytes.hit_rate == 0.5
+    by_bytes.discard_where(lambda key: key in ("a", "c"))
+    assert len(by_bytes) == 0 and by_bytes.bytes == 0
+    assert by_bytes in caches()

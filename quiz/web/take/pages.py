@@ -10,16 +10,17 @@ from flask import render_template, request
 from flask_wtf.csrf import generate_csrf
 
 from quiz.bank import Bank, Question
-from quiz.engine import per_bank
+from quiz.engine import bank_store, per_bank
 from quiz.web import i18n
 
 SECONDS_PER_QUESTION = 18  # for "about N minutes" on the start page: scenario items read slowly
 
 # -- per-bank facts, computed once per bank content (bounded stores: quiz.engine.rules.per_bank) -------
 
-_NUMBERS: dict[str, dict[str, int]] = {}
-_PAGES: dict[str, dict[str, int]] = {}
-_PAGE_HTML: dict[str, dict[tuple[int, str, bool], str]] = {}
+_NUMBERS = bank_store("question numbers")
+_PAGES = bank_store("pages of questions")
+# Per bank: {(page, language, returning): page HTML with slots}, a few entries per page.
+_PAGE_HTML = bank_store("quiz pages")
 
 
 def question_numbers(bank: Bank) -> dict[str, int]:
