@@ -8,8 +8,6 @@ from flask import Flask
 
 from quiz import config as config_module
 
-LANGUAGES = ("en", "ko")
-
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     root = config_module.ROOT

@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-import secrets
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -22,10 +21,8 @@ from sqlalchemy.exc import IntegrityError
 from quiz.bank import Bank
 from quiz.extensions import db
 from quiz.store import drafts, models
+from quiz.store.tokens import new_token
 
-# 24 random bytes → 32 URL-safe characters, 192 bits: far beyond guessing, never derived from
-# the answers or a counter.
-TOKEN_BYTES = 24
 # A submission id also fetches the stored result when sent again, so it must be as hard to guess
 # as a token: 16 to 64 URL-safe characters (a UUID, a draft token). "x" or "1" would let anyone
 # read back whoever used it first.
@@ -83,9 +80,6 @@ class Submission:
     created: bool
     delete_key: str | None  # given only when this call created the result
 
-
-def new_token() -> str:
-    return secrets.token_urlsafe(TOKEN_BYTES)
 
 
 def hash_key(key: str) -> str:

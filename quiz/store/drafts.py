@@ -6,7 +6,6 @@ also the "continue later" link), so it is random (≥128 bits) and never derived
 """
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -14,13 +13,10 @@ import sqlalchemy as sa
 
 from quiz.extensions import db
 from quiz.store.models import Draft, utcnow
+from quiz.store.tokens import new_token
 
 LIFETIME = timedelta(days=7)  # after the last save; quiz.store.db.purge_expired_drafts deletes them
-TOKEN_BYTES = 24  # 192 bits; token_urlsafe gives 32 characters
 
-
-def new_token() -> str:
-    return secrets.token_urlsafe(TOKEN_BYTES)
 
 
 def _aware(moment: datetime) -> datetime:

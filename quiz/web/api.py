@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify, request, url_for
 
 from quiz import service
 from quiz.bank import Bank
@@ -17,6 +17,7 @@ from quiz.extensions import csrf
 from quiz.web import banks
 from quiz.web.hooks import json_error
 from quiz.web.limits import submission_limit
+from quiz.web.links import base_url
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)
@@ -53,8 +54,6 @@ def ordered_json(body: Any, status: int = 200) -> Response:
                     mimetype="application/json")
 
 
-def base_url() -> str:
-    return (current_app.config.get("QUIZ_BASE_URL") or request.host_url).rstrip("/")
 
 
 class UnsupportedLanguage(Exception):

@@ -22,7 +22,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_babel import force_locale
@@ -31,6 +30,7 @@ from quiz import service
 from quiz.web import card as preview
 from quiz.web import markdown
 from quiz.web.i18n import LANGUAGES, gettext, select_locale
+from quiz.web.links import base_url, delete_key_for, forget_delete_key
 from quiz.web.results.cache import PageCache
 from quiz.web.results.naming import colour, headline, path_name, short_label
 from quiz.web.results.view import build_view
@@ -83,14 +83,12 @@ def _public(response: Response, etag: str) -> Response:
 
 
 def share_base() -> str:
-    return (current_app.config.get("QUIZ_BASE_URL") or request.host_url).rstrip("/")
+    return base_url()
 
 
 def _owner_key(token: str) -> str | None:
-    """The delete key, if this browser's session holds the right one (given at submission)."""
-    keys = session.get("delete_keys")
-    key = keys.get(token) if isinstance(keys, dict) else None
-    return key if isinstance(key, str) else None
+    """The delete key, if this browser's session holds one (given at submission)."""
+    return delete_key_for(token)
 
 
 # -- routes -----------------------------------------------------------------------------------
@@ -226,11 +224,7 @@ def delete(token: str):
         abort(404, description=gettext("There is no result at this address. It may have been deleted."))
     if not deleted:
         abort(403, description=gettext("That delete key does not match this result, so it was not deleted."))
-    keys = session.get("delete_keys")
-    if isinstance(keys, dict) and token in keys:
-        keys = dict(keys)
-        keys.pop(token)
-        session["delete_keys"] = keys
+    forget_delete_key(token)
     return redirect(url_for("results.deleted"), code=303)
 
 

@@ -41,6 +41,7 @@ from quiz.store import drafts
 from quiz.web import banks, i18n
 from quiz.web.forms import CsrfOnlyForm, clean_answers, missing_required, page_form, required_message
 from quiz.web.limits import submission_limit
+from quiz.web.links import base_url, remember_delete_key
 from quiz.web.take import remember
 from quiz.web.take.pages import _cached_page, _render_page, minutes, page_of, question_numbers
 
@@ -48,8 +49,6 @@ bp = Blueprint("take", __name__)
 # CSRF is checked inside the views, after the posted answers are stored (see the module doc).
 csrf.exempt(bp)
 
-DELETE_KEYS = "delete_keys"  # session: {result token: delete key}, read by the results pages
-DELETE_KEYS_KEPT = 20  # the session is a cookie: keep it well under 4 KB
 
 
 @bp.app_context_processor
@@ -261,9 +260,7 @@ def saved(bank_id: str, token: str):
     draft = _draft(bank, token)
     number = request.args.get("page", type=int) or 1
     number = number if 1 <= number <= len(bank.pages) else 1
-    base = current_app.config.get("QUIZ_BASE_URL")
-    link = (base + url_for("take.resume", token=draft.token)) if base else \
-        url_for("take.resume", token=draft.token, _external=True)
+    link = base_url() + url_for("take.resume", token=draft.token)
     until = format_date(drafts.expires_at(draft), format="long")
     return render_template("take/saved.html", bank=bank, draft=draft, link=link, until=until,
                            number=number)
@@ -372,8 +369,6 @@ def submit(bank_id: str, token: str):
     if submission.delete_key:
         # Only the request that created the result touches the session: a second, racing
         # click gets no Set-Cookie, so it cannot overwrite the cookie that holds the key.
-        keys = dict(session.get(DELETE_KEYS) or {})
-        keys[result_token] = submission.delete_key
-        session[DELETE_KEYS] = dict(list(keys.items())[-DELETE_KEYS_KEPT:])
+        remember_delete_key(result_token, submission.delete_key)
         remember.forget(bank.id)
     return redirect(_result_url(result_token), 303)
