@@ -5,6 +5,10 @@ The command line and GUNICORN_CMD_ARGS override anything here (e.g. `--workers 8
 import gc
 import multiprocessing
 import os
+import re
+from urllib.parse import unquote_plus
+
+from gunicorn.glogging import Logger
 
 # Sync workers, one request at a time each: the app's work is short CPU bursts plus a database
 # round trip, so 2 × cores + 1 keeps the cores busy while some workers wait on the database.
@@ -30,6 +34,70 @@ max_requests_jitter = 1000
 accesslog = os.environ.get("ACCESS_LOG", "-") or None
 access_log_format = '%(h)s %({x-forwarded-for}i)s "%(r)s" %(s)s %(b)s %(M)sms'
 errorlog = "-"
+
+# Secrets never reach the access log (docs/security.md): the values of these query parameters
+# (a result's delete key on GET /r/<token>/delete?key=…, an author key tried as /author?key=…)
+# are written as "[redacted]", in every atom a log format can name (the request line, the query,
+# the referer, the raw environ), and these headers are never written at all. The names are
+# compared case-insensitively after percent-decoding, as the app reads them.
+SECRET_QUERY_PARAMS = frozenset({"key", "delete_key", "author_key", "api_key", "access_token", "password",
+                                 "secret"})
+SECRET_HEADERS = frozenset({"x-delete-key", "x-author-key", "authorization", "cookie", "set-cookie",
+                            "proxy-authorization"})
+REDACTED = "[redacted]"
+# One query parameter: its name (up to "=", "&", ";", "#" or a space) and its value.
+_PARAM = re.compile(r"(?P<name>[^&;#\s=]*)(?P<eq>=?)(?P<value>[^&;#\s]*)")
+
+
+def redact_query(query: str) -> str:
+    """A query string with the values of SECRET_QUERY_PARAMS replaced by REDACTED."""
+    def one(match: re.Match) -> str:
+        name = match.group("name")
+        try:
+            secret = unquote_plus(name).strip().lower() in SECRET_QUERY_PARAMS
+        except Exception:  # noqa: BLE001 - a name that does not decode is logged as it came
+            secret = False
+        if secret and match.group("eq"):
+            return f"{name}={REDACTED}"
+        return match.group(0)
+    return _PARAM.sub(one, query)
+
+
+def redact_uri(text: str) -> str:
+    """A request line, URI or referer with its query string passed through redact_query."""
+    path, sep, rest = text.partition("?")
+    if not sep:
+        return text
+    # In a request line the query ends at the space before the protocol.
+    query, space, tail = rest.partition(" ")
+    return f"{path}?{redact_query(query)}{space}{tail}"
+
+
+# Atoms holding a whole query string, and atoms holding a URI (or a line with one in it).
+_QUERY_ATOMS = frozenset({"q", "{query_string}e"})
+_URI_ATOMS = frozenset({"r", "f", "{referer}i", "{raw_uri}e", "{request_uri}e", "{http_referer}e"})
+_SECRET_ATOMS = frozenset({f"{{{h}}}i" for h in SECRET_HEADERS} | {f"{{{h}}}o" for h in SECRET_HEADERS}
+                          | {"{http_%s}e" % h.replace("-", "_") for h in SECRET_HEADERS})
+
+
+class RedactingLogger(Logger):
+    """gunicorn's logger, with secrets taken out of every access-log atom."""
+
+    def atoms(self, resp, req, environ, request_time):  # noqa: ANN001, ANN201
+        atoms = super().atoms(resp, req, environ, request_time)
+        for name, value in atoms.items():
+            if not isinstance(value, str):
+                continue
+            if name in _SECRET_ATOMS:
+                atoms[name] = REDACTED
+            elif name in _QUERY_ATOMS:
+                atoms[name] = redact_query(value)
+            elif name in _URI_ATOMS:
+                atoms[name] = redact_uri(value)
+        return atoms
+
+
+logger_class = RedactingLogger
 
 # The heartbeat file on tmpfs: a worker whose disk stalls must not look dead to the master.
 if os.path.isdir("/dev/shm"):
