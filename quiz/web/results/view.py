@@ -107,7 +107,8 @@ def _scale_label(q: Any, answer: Any, bank: Bank, lang: str) -> str:
     if label:
         return bank.text(label, lang)
     if q.scale.labels:
-        nearest = min(q.scale.labels, key=lambda k: (abs(k - answer), k))
+        # the nearest labelled point; on a tie, an end rather than the middle ("4 of 5" leans to 5)
+        nearest = min(q.scale.labels, key=lambda k: (abs(k - answer), k == q.scale.midpoint, k))
         if nearest != q.scale.midpoint:
             return gettext("closer to ‘%(label)s’", label=bank.text(q.scale.labels[nearest], lang))
     return ""
