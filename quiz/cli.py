@@ -208,3 +208,39 @@ def export_command(bank_ref: str, fmt: str) -> None:
             + [row["archetype"], "|".join(row["flags"]), "|".join(row["quality"])]
             + ["|".join(map(str, ans[q])) if isinstance(ans.get(q), list) else ans.get(q, "") for q in qids])
     sys.stdout.flush()
+
+
+@quiz_cli.command("init")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--languages", default="en,ko", show_default=True,
+              help="Comma-separated language codes; the first is the bank's main language.")
+def init_command(path: str, languages: str) -> None:
+    """Write a small commented bank to PATH that passes `quiz check` and `quiz simulate`.
+
+    Its id comes from the file name (my-bank.yaml → my-bank). An existing file is never
+    overwritten. Next: edit it, `quiz check PATH`, `quiz simulate PATH`, then preview at /author.
+    """
+    import re as _re
+
+    from quiz.bank import starter
+    langs = [lang.strip() for lang in languages.split(",") if lang.strip()]
+    if not langs or starter.bad_languages(langs) or len(set(langs)) != len(langs):
+        raise click.UsageError(f"--languages takes distinct codes such as en,ko (got {languages!r})")
+    if os.path.exists(path):
+        raise click.UsageError(f"{path} exists; quiz init never overwrites a file (choose another name)")
+    stem = os.path.splitext(os.path.basename(path))[0].lower()
+    bank_id = _re.sub(r"[^a-z0-9_-]+", "-", stem).strip("-_") or "my-bank"
+    if not bank_id[0].isalnum():
+        bank_id = "bank-" + bank_id
+    folder = os.path.dirname(path)
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(starter.render(bank_id[:64], langs))
+    _bank, problems = check_file(path, _display(path))
+    for p in problems:
+        click.echo(p.render())
+    click.echo(f"wrote {_display(path)} (bank '{bank_id[:64]}', languages {', '.join(langs)}). "
+               f"Next: edit it, then `flask --app app quiz check {_display(path)}` and "
+               f"`flask --app app quiz simulate {_display(path)}`.")
+    sys.exit(1 if any(p.severity == "error" for p in problems) else 0)
