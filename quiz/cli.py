@@ -84,9 +84,21 @@ def source_excerpt(path: str, line: int, col: int) -> str:
 
 
 @quiz_cli.command("schema")
-def schema_command() -> None:
+@click.option("--bank", "bank_file", type=click.Path(dir_okay=False, path_type=str), default=None,
+              help="A bank file: the schema then also knows its path, question, section and flag ids "
+                   "and its languages, so an editor catches a wrong id.")
+def schema_command(bank_file: str | None) -> None:
     """Print the JSON Schema of the bank format (the same as questions/bank.schema.json)."""
-    click.echo(schema_text(), nl=False)
+    if bank_file is None:
+        click.echo(schema_text(), nl=False)
+        return
+    from quiz.bank.schema import bank_json_schema
+    bank, problems = check_file(bank_file, _display(bank_file))
+    if bank is None:
+        for p in problems:
+            click.echo(p.render(), err=True)
+        raise click.UsageError(f"{_display(bank_file)} has errors; fix them first (quiz check)")
+    click.echo(json.dumps(bank_json_schema(bank), indent=2, ensure_ascii=False, sort_keys=True))
 
 
 def schema_text() -> str:

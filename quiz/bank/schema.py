@@ -57,3 +57,47 @@ def json_schema() -> dict[str, Any]:
     schema["$id"] = "https://know-yourself.invalid/bank.schema.json"
     schema["title"] = "Know Yourself question bank"
     return schema
+
+
+def bank_json_schema(bank: Bank) -> dict[str, Any]:
+    """The format's JSON Schema narrowed to one bank: path, question, section and flag ids and the
+    bank's languages become enums, so an editor flags a wrong path id as you type it."""
+    import copy
+
+    from quiz.bank.model import LANG, SLUG
+    schema = copy.deepcopy(json_schema())
+    paths, languages = list(bank.path_ids), list(bank.languages)
+    questions = [q.id for q in bank.questions]
+    sections = [s.id for s in bank.sections]
+    flags = sorted({r.then.flag for r in bank.rules if r.then.flag})
+
+    def narrow(node: Any) -> None:
+        if isinstance(node, dict):
+            pattern = node.get("patternProperties") or {}
+            if node.get("type") == "object" and SLUG in pattern:       # points, weights, profile
+                value = pattern[SLUG]
+                node.pop("patternProperties")
+                node["properties"] = {p: copy.deepcopy(value) for p in paths}
+                node["additionalProperties"] = False
+            elif node.get("type") == "object" and LANG in pattern:     # a text in each language
+                node.pop("patternProperties")
+                node["properties"] = {lang: {"type": "string", "minLength": 1} for lang in languages}
+                node["required"] = languages
+                node["additionalProperties"] = False
+            for value in node.values():
+                narrow(value)
+        elif isinstance(node, list):
+            for value in node:
+                narrow(value)
+
+    narrow(schema)
+    defs = schema["$defs"]
+    defs["Leaf"]["properties"]["question"] = {"enum": questions, "title": "Question"}
+    defs["Question"]["properties"]["section"] = {"enum": sections + [None], "title": "Section"}
+    defs["Pair"]["properties"]["paths"]["prefixItems"] = [{"enum": paths}, {"enum": paths}]
+    defs["FlagLeaf"]["properties"]["flag"] = {"enum": flags, "title": "Flag"}
+    defs["Archetype"]["properties"]["traits"]["items"] = {"enum": flags}
+    schema["properties"]["languages"]["items"] = {"enum": languages}
+    schema["title"] = f"Know Yourself question bank '{bank.id}'"
+    schema["$id"] = f"https://know-yourself.invalid/{bank.id}.schema.json"
+    return schema

@@ -38,3 +38,25 @@ def test_init_never_overwrites_and_refuses_bad_languages(tmp_path):
     assert path.read_text(encoding="utf-8") == "id: mine\n"
     bad = flask("init", str(tmp_path / "x.yaml"), "--languages", "en,EN!")
     assert bad.returncode == 2 and "--languages" in bad.stderr
+
+
+def test_schema_for_a_bank_knows_its_ids_and_languages(tmp_path):
+    import json
+
+    import jsonschema
+    import yaml
+    path = tmp_path / "mine.yaml"
+    assert flask("init", str(path)).returncode == 0
+    out = flask("schema", "--bank", str(path))
+    assert out.returncode == 0, out.stderr
+    schema = json.loads(out.stdout)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    jsonschema.validate(data, schema)                                  # the bank itself passes
+    data["questions"][0]["weights"] = {"thinkr": 2}                    # a misspelt path id
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, schema)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["title"] = {"en": "Only English"}                             # a language missing
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, schema)
+    assert flask("schema", "--bank", str(tmp_path / "missing.yaml")).returncode != 0
