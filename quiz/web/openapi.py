@@ -6,9 +6,19 @@ app's URL map so that a route added without a description (or the reverse) fails
 from __future__ import annotations
 
 import copy
+from itertools import combinations
+from math import comb
 from typing import Any
 
+from quiz.bank import Bank
 from quiz.service import SUBMISSION_ID_MAX, SUBMISSION_ID_MIN, SUBMISSION_ID_PATTERN
+
+# A bank id (quiz.bank's slug), as the API's paths and bodies take it.
+BANK_ID = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[a-z0-9][a-z0-9_-]*$"}
+# A multi question with max_choices: its answer is exactly described as "every item within one
+# set of at most max_choices options" (duplicates are ignored, so maxItems alone would not say
+# it); above this many such sets the description falls back to uniqueItems + maxItems.
+MAX_CHOICE_SETS = 256
 
 
 def _error_response(description: str) -> dict[str, Any]:
@@ -116,14 +126,15 @@ _SCHEMAS: dict[str, Any] = {
     "Submission": {
         "type": "object", "required": ["bank", "answers"],
         "properties": {
-            "bank": {"type": "string", "description": "a bank id"},
+            "bank": {**BANK_ID, "description": "a bank id"},
             "answers": {"type": "object", "description": "question id → answer: an option id (choice), "
                                                          "a list of option ids (multi) or an integer (scale)",
                         "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "integer"},
                                                            {"type": "array", "items": {"type": "string"}}]}},
-            "lang": {"type": "string", "description": "one of the bank's languages (any other answers 400 "
-                                                      "`unsupported_language`); its first by default"},
-            "submission_id": {"type": "string", "minLength": SUBMISSION_ID_MIN, "maxLength": SUBMISSION_ID_MAX,
+            "lang": {"type": ["string", "null"], "description": "one of the bank's languages (any other answers "
+                                                                "400 `unsupported_language`); its first when "
+                                                                "empty, null or left out"},
+            "submission_id": {"type": ["string", "null"], "minLength": SUBMISSION_ID_MIN, "maxLength": SUBMISSION_ID_MAX,
                               "pattern": SUBMISSION_ID_PATTERN,
                               "description": "makes the call idempotent: the same id with the same bank and "
                                              "answers answers 200 with the stored result; with other answers "
@@ -212,7 +223,7 @@ _PATHS: dict[str, Any] = {
     }},
     "/api/banks/{bank}": {"get": {
         "operationId": "getBank", "summary": "A bank as a taker sees it (no scoring weights)",
-        "parameters": [{"name": "bank", "in": "path", "required": True, "schema": {"type": "string"}}, LANG_PARAM],
+        "parameters": [{"name": "bank", "in": "path", "required": True, "schema": BANK_ID}, LANG_PARAM],
         "responses": {"200": _json("Bank", "the bank"), "400": UNSUPPORTED_LANGUAGE,
                       "404": _error_response("no such bank")},
     }},
@@ -221,17 +232,30 @@ _PATHS: dict[str, Any] = {
         "requestBody": {"required": True, "content": {"application/json": {
             "schema": {"$ref": "#/components/schemas/Submission"}}}},
         "responses": {
-            "201": _json("Result", "stored; the answer carries the delete key, given only this once"),
-            "200": _json("Result", "this submission_id was stored before with the same bank and answers: "
-                                   "the same result, without its delete key"),
+            "201": {**_json("Result", "stored; the answer carries the delete key, given only this once"),
+                    "links": {"GetResult": {"operationId": "getResult",
+                                            "parameters": {"token": "$response.body#/token"},
+                                            "description": "read the stored result back"},
+                              "DeleteResult": {"operationId": "deleteResult",
+                                               "parameters": {"token": "$response.body#/token",
+                                                              "header.X-Delete-Key": "$response.body#/delete_key"},
+                                               "description": "delete it with the key given only here"}}},
+            "200": {**_json("Result", "this submission_id was stored before with the same bank and answers: "
+                                      "the same result, without its delete key"),
+                    "links": {"GetResult": {"operationId": "getResult",
+                                            "parameters": {"token": "$response.body#/token"}}}},
             "400": _error_response("the body is not a JSON object of the documented shape, or `lang` is not "
                                    "one of the bank's languages (code `unsupported_language`)"),
             "404": _error_response("no such bank"),
             "409": _error_response("code `submission_conflict`: this submission_id was stored before with other "
                                    "answers or another bank; nothing is stored, use a new id"),
+            "415": _error_response("code `unsupported_media_type`: the body is not sent as "
+                                   "`Content-Type: application/json`"),
             "422": {"description": "code `invalid_answers`: some answers are invalid, each problem listed "
-                                   "(the first 100; `errors_truncated` counts the rest); or code "
-                                   "`invalid_submission_id`: not 16 to 64 characters from [A-Za-z0-9_-]",
+                                   "(the first 100; `errors_truncated` counts the rest), or the answers "
+                                   "object has far more keys than the bank has questions (refused before "
+                                   "any checking); or code `invalid_submission_id`: not 16 to 64 "
+                                   "characters from [A-Za-z0-9_-]",
                     "content": {"application/json": {"schema": {"anyOf": [
                         {"$ref": "#/components/schemas/InvalidAnswers"},
                         {"$ref": "#/components/schemas/Error"}]}}}},
@@ -263,8 +287,83 @@ _PATHS: dict[str, Any] = {
 }
 
 
-def document(base_url: str | None = None) -> dict[str, Any]:
-    """The OpenAPI document; `base_url` becomes its server (QUIZ_BASE_URL or the request's host)."""
+def _lang_schema(languages: list[str], *, nullable: bool = False) -> dict[str, Any]:
+    """One of `languages`; an empty value (or null in a body) is the same as leaving it out."""
+    values: list[Any] = [*languages, ""] + ([None] if nullable else [])
+    return {"type": ["string", "null"] if nullable else "string", "enum": values}
+
+
+def _multi_schema(ids: list[str], required: bool, most: int | None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "array", "items": {"type": "string", "enum": ids}}
+    if required:
+        schema["minItems"] = 1
+    if most is not None and most < len(ids):
+        # The same option twice counts once, so the limit is on distinct options.
+        if comb(len(ids), most) <= MAX_CHOICE_SETS:
+            schema["anyOf"] = [{"items": {"enum": list(chosen)}} for chosen in combinations(ids, most)]
+        else:
+            schema.update(uniqueItems=True, maxItems=most)
+    return schema
+
+
+def _answers_schema(bank: Bank) -> dict[str, Any]:
+    """Exactly the answers `bank` accepts: its question ids, each with its own values."""
+    properties: dict[str, Any] = {}
+    for q in bank.questions:
+        if q.type == "scale":
+            schema: dict[str, Any] = {"type": "integer", "minimum": q.scale.min, "maximum": q.scale.max}
+        elif q.type == "choice":
+            schema = {"type": "string", "enum": [o.id for o in q.options]}
+        else:
+            schema = _multi_schema([o.id for o in q.options], q.required, q.max_choices)
+        if not q.required:  # null counts as no answer
+            schema = {"anyOf": [schema, {"type": "null"}]}
+        properties[q.id] = schema
+    return {"type": "object", "properties": properties, "required": [q.id for q in bank.questions if q.required],
+            "additionalProperties": False,
+            "description": f"bank `{bank.id}`: question id → answer; an optional question may be left out "
+                           "or null; any other key answers 422 `unknown_question`"}
+
+
+def _submission_schema(bank: Bank) -> dict[str, Any]:
+    return {"type": "object", "required": ["bank", "answers"], "title": f"Submission to {bank.id}",
+            "properties": {"bank": {"const": bank.id}, "answers": _answers_schema(bank),
+                           "lang": {**_lang_schema(list(bank.languages), nullable=True),
+                                    "description": "one of the bank's languages; its first when empty or left out"},
+                           "submission_id": copy.deepcopy(_SCHEMAS["Submission"]["properties"]["submission_id"])}}
+
+
+def _served_banks() -> list[Bank]:
+    from flask import has_app_context
+
+    from quiz.web import banks
+    return list(banks.registry()) if has_app_context() else []
+
+
+def _describe_banks(doc: dict[str, Any], served: list[Bank]) -> None:
+    """Make the document say exactly what this server accepts: its bank ids, their languages, and
+    each bank's questions and answer values (a generic description when no bank is served)."""
+    if not served:
+        return
+    ids = [bank.id for bank in served]
+    languages = list(dict.fromkeys(lang for bank in served for lang in bank.languages))
+    by_bank = {bank.id: list(bank.languages) for bank in served}
+    paths = doc["paths"]
+    for path, method in (("/api/banks", "get"), ("/api/banks/{bank}", "get"), ("/api/results/{token}", "get")):
+        for param in paths[path][method]["parameters"]:
+            if param["name"] == "lang":
+                param["schema"] = _lang_schema(languages)
+            elif param["name"] == "bank":
+                param["schema"] = {**BANK_ID, "enum": ids}
+    schemas = doc["components"]["schemas"]
+    schemas["Submission"] = {"oneOf": [_submission_schema(bank) for bank in served],
+                             "description": "one of the served banks, with answers that bank accepts "
+                                            f"(languages: {by_bank}); the server ignores other keys"}
+
+
+def document(base_url: str | None = None, served: list[Bank] | None = None) -> dict[str, Any]:
+    """The OpenAPI document; `base_url` becomes its server (QUIZ_BASE_URL or the request's host).
+    `served` are the banks it describes (by default the app's)."""
     doc: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {"title": "Know Yourself API", "version": "1",
@@ -275,6 +374,7 @@ def document(base_url: str | None = None) -> dict[str, Any]:
         "paths": copy.deepcopy(_PATHS),
         "components": {"schemas": copy.deepcopy(_SCHEMAS)},
     }
+    _describe_banks(doc, _served_banks() if served is None else served)
     if base_url:
         doc["servers"] = [{"url": base_url}]
     return doc

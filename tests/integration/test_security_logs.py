@@ -50,7 +50,9 @@ def test_the_access_log_has_the_delete_request_but_not_its_key(tmp_path):
         # The same key percent-encoded in the name, after another parameter, and a wrong guess.
         assert request(server.port, "GET", f"/r/{token}/delete?lang=ko&%6Bey={key}")[0] == 200
         assert request(server.port, "GET", f"/r/{token}/delete?key={key}x")[0] == 403
-        assert request(server.port, "GET", f"/author?key={author_key}&lang=en")[0] in (200, 403)
+        # /author may open, refuse the key or refuse a key in the URL: whatever it answers, the
+        # attempt is logged without the key.
+        request(server.port, "GET", f"/author?key={author_key}&lang=en")
         assert request(server.port, "DELETE", f"/api/results/{token}", headers={"X-Delete-Key": key})[0] == 204
     text = log.read_text()
     lines = text.splitlines()
@@ -76,8 +78,7 @@ def test_no_atom_an_operator_can_log_carries_a_secret(tmp_path):
         referer = f"http://127.0.0.1:{server.port}/r/{token}/delete?key={key}"
         assert request(server.port, "GET", f"/r/{token}/delete?key={key}",
                        headers={"Referer": referer, "Cookie": f"session={key}"})[0] == 200
-        assert request(server.port, "GET", f"/author?key={author_key}",
-                       headers={"X-Author-Key": author_key})[0] in (200, 403)
+        request(server.port, "GET", f"/author?key={author_key}", headers={"X-Author-Key": author_key})
         assert request(server.port, "DELETE", f"/api/results/{token}", headers={"X-Delete-Key": key})[0] == 204
     text = log.read_text()
     line = next(line for line in text.splitlines() if line.startswith(f"GET /r/{token}/delete?"))
