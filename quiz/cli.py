@@ -256,3 +256,89 @@ def init_command(path: str, languages: str) -> None:
                f"Next: edit it, then `flask --app app quiz check {_display(path)}` and "
                f"`flask --app app quiz simulate {_display(path)}`.")
     sys.exit(1 if any(p.severity == "error" for p in problems) else 0)
+
+
+# -- translations ------------------------------------------------------------------------------
+
+@quiz_cli.group("translations")
+def translations_group() -> None:
+    """Hand a bank's texts to a translator as CSV, and merge the translation back."""
+
+
+def _bank_file(ref: str) -> str:
+    """The file of a bank named by id (among QUIZ_BANKS) or by path."""
+    if os.path.isfile(ref):
+        return ref
+    from quiz.web import banks
+    try:
+        path = banks.registry().files.get(ref)
+    except Exception:  # noqa: BLE001  the configured banks are broken; only a path can work
+        path = None
+    if path is None:
+        raise click.UsageError(f"no bank '{ref}': give a bank id from QUIZ_BANKS or the path of a bank file")
+    return path
+
+
+@translations_group.command("export")
+@click.argument("bank_ref", metavar="BANK")
+@click.option("--lang", required=True, help="The language to translate into (one of the bank's).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=str), default=None,
+              help="Write the CSV here instead of to stdout.")
+def translations_export(bank_ref: str, lang: str, output: str | None) -> None:
+    """Every text of BANK as CSV: bank, lang, where, source (the bank's first language), text.
+
+    Fill in the text column and bring the file back with `quiz translations import FILE`.
+    """
+    from quiz.bank import translations
+    path = _bank_file(bank_ref)
+    try:
+        rows = translations.export_rows(open(path, encoding="utf-8").read(), lang)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    text = translations.to_csv(rows)
+    if output:
+        with open(output, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        click.echo(f"{len(rows)} texts of {_display(path)} written to {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@translations_group.command("import")
+@click.argument("csv_file", metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=str))
+@click.option("--bank", "bank_ref", default=None, help="The bank (id or file); default: the one the CSV names.")
+def translations_import(csv_file: str, bank_ref: str | None) -> None:
+    """Merge a translated CSV back into its bank file, keeping its comments and layout.
+
+    A row whose source text changed in the bank since the export is stale: it is not written and
+    is listed, to translate again. The bank is checked afterwards; exit 1 if it has errors.
+    """
+    from quiz.bank import translations
+    try:
+        rows = translations.from_csv(open(csv_file, encoding="utf-8").read())
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    if not rows:
+        raise click.UsageError(f"{csv_file} has no rows")
+    langs = {r.get("lang") for r in rows}
+    if len(langs) != 1:
+        raise click.UsageError("the CSV mixes languages; import one language at a time")
+    path = _bank_file(bank_ref or rows[0].get("bank", ""))
+    lang = langs.pop() or ""
+    try:
+        result = translations.import_rows(open(path, encoding="utf-8").read(), lang, rows)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    if result.written:  # nothing new: the file is left byte for byte as it was
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(result.text)
+    for where in result.stale:
+        click.echo(f"stale: {where}: its source changed since the export; translate it again", err=True)
+    for where in result.unknown:
+        click.echo(f"unknown: {where}: no such text in the bank now", err=True)
+    click.echo(f"{_display(path)}: {result.written} texts written, {result.unchanged} already so, "
+               f"{len(result.stale)} stale, {len(result.unknown)} unknown")
+    _bank, problems = check_file(path, _display(path))
+    for p in problems:
+        click.echo(p.render())
+    sys.exit(1 if any(p.severity == "error" for p in problems) else 0)
