@@ -5,8 +5,9 @@ language) and the target language's current text; `import_rows` writes translate
 into the file. The file is read and written with ruamel.yaml's round-trip mode, so comments,
 key order, quoting and block scalars stay as the author wrote them; only the target language's
 values change. (One thing ruamel rewrites: a one-key mapping inside a flow list, `[a, {not: x}]`,
-comes back as `[a, not: x]`, which is the same YAML and loads to the same bank.) A row whose source text no longer matches the file (the English changed since the
-export) is stale: it is not written, and is reported so the translator sees it again.
+comes back as `[a, not: x]`, which is the same YAML and loads to the same bank.) A row whose
+source text no longer matches the file (the English changed since the export) is stale: it is
+not written, and is reported so the translator sees it again.
 """
 from __future__ import annotations
 
