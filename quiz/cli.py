@@ -160,17 +160,43 @@ def resolve_bank(ref: str) -> Bank:
     return bank
 
 
+def _version_of(bank: Bank, version: int | None) -> Bank:
+    """`bank` itself, or the stored snapshot of another version of it (results are reported one
+    version at a time: its questions may differ)."""
+    if version is None or version == bank.version:
+        return bank
+    import sqlalchemy as sa
+
+    from quiz.extensions import db
+    from quiz.store.models import BankSnapshot
+    snapshot = db.session.scalars(sa.select(BankSnapshot).where(
+        BankSnapshot.bank_id == bank.id, BankSnapshot.version == version)
+        .order_by(BankSnapshot.created_at.desc())).first()
+    if snapshot is None:
+        known = ", ".join(str(v) for v in sorted(reports.versions_stored(bank.id))) or "none"
+        raise click.UsageError(f"no stored results of {bank.id} version {version} (versions with results: {known})")
+    return Bank.from_snapshot(snapshot.content)
+
+
+VERSION_HELP = "The bank version to report on (default: the current one). Versions are never mixed."
+
+
 @quiz_cli.command("stats")
 @click.argument("bank_ref", metavar="BANK")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def stats_command(bank_ref: str, as_json: bool) -> None:
-    """Item statistics from stored results of BANK (an id or a bank file's path)."""
-    bank = resolve_bank(bank_ref)
+@click.option("--version", "version", type=int, default=None, help=VERSION_HELP)
+def stats_command(bank_ref: str, as_json: bool, version: int | None) -> None:
+    """Item statistics from stored results of BANK (an id or a bank file's path), one version."""
+    bank = _version_of(resolve_bank(bank_ref), version)
     report = reports.compute_stats(bank)
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
         return
-    click.echo(f"{bank.id}: {report['results']} stored result{'s' if report['results'] != 1 else ''}")
+    click.echo(f"{bank.id} version {bank.version}: {report['results']} stored "
+               f"result{'s' if report['results'] != 1 else ''}")
+    if report["other_versions"]:
+        click.echo("not included (other versions): " + ", ".join(
+            f"version {v}: {n}" for v, n in report["other_versions"].items()) + "; use --version")
     if not report["results"]:
         click.echo("nothing to report yet")
         return
@@ -195,9 +221,11 @@ def stats_command(bank_ref: str, as_json: bool) -> None:
 @click.argument("bank_ref", metavar="BANK")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), required=True,
               help="csv: one row per result, one column per question; json: a JSON array.")
-def export_command(bank_ref: str, fmt: str) -> None:
-    """Stream stored results of BANK to stdout. Share tokens and delete keys are never exported."""
-    bank = resolve_bank(bank_ref)
+@click.option("--version", "version", type=int, default=None, help=VERSION_HELP)
+def export_command(bank_ref: str, fmt: str, version: int | None) -> None:
+    """Stream stored results of BANK (one version) to stdout. Share tokens and delete keys are
+    never exported."""
+    bank = _version_of(resolve_bank(bank_ref), version)
     out = sys.stdout  # click's runner swaps it in tests; a pipe streams it in use
     if fmt == "json":
         out.write("[")

@@ -19,9 +19,12 @@ from quiz.store import models
 BATCH = 1000
 
 
-def stream_results(bank_id: str) -> Iterator[models.Result]:
-    stmt = (sa.select(models.Result).where(models.Result.bank_id == bank_id)
-            .order_by(models.Result.id).execution_options(yield_per=BATCH))
+def stream_results(bank_id: str, version: int | None = None) -> Iterator[models.Result]:
+    """A bank's stored results in order; with `version`, only those taken on that version."""
+    stmt = sa.select(models.Result).where(models.Result.bank_id == bank_id)
+    if version is not None:
+        stmt = stmt.where(models.Result.bank_version == version)
+    stmt = stmt.order_by(models.Result.id).execution_options(yield_per=BATCH)
     for row in db.session.scalars(stmt):
         yield row
 
@@ -66,10 +69,18 @@ class _Moments:
         return cov / math.sqrt(vx * vy)
 
 
+def versions_stored(bank_id: str) -> dict[int, int]:
+    """How many results each version of the bank has."""
+    rows = db.session.execute(sa.select(models.Result.bank_version, sa.func.count())
+                              .where(models.Result.bank_id == bank_id).group_by(models.Result.bank_version))
+    return {int(v): int(n) for v, n in rows}
+
+
 def compute_stats(bank: Bank) -> dict[str, Any]:
-    """Per item: how often answered, the answer distribution, and for each path it scores the
-    item–rest correlation (the item's points against the rest of that path's raw score): an
-    item that does not move with the rest of its path measures something else."""
+    """Per item, over the results of `bank`'s own version only (never mixed): how often answered,
+    the answer distribution, and for each path it scores the item–rest correlation (the item's
+    points against the rest of that path's raw score): an item that does not move with the rest
+    of its path measures something else."""
     total = 0
     versions: Counter[int] = Counter()
     primaries: Counter[str] = Counter()
@@ -83,7 +94,7 @@ def compute_stats(bank: Bank) -> dict[str, Any]:
     scored_paths = {q.id: sorted({p for p, w in q.weights.items() if w} |
                                  {p for o in q.options for p, v in o.points.items() if v})
                     for q in bank.questions}
-    for result in stream_results(bank.id):
+    for result in stream_results(bank.id, bank.version):
         total += 1
         versions[result.bank_version] += 1
         outcome = result.outcome or {}
@@ -130,7 +141,10 @@ def compute_stats(bank: Bank) -> dict[str, Any]:
         entry["item_rest_r"] = {p: _round(item_rest[(q.id, p)].r) for p in scored_paths[q.id]}
         entry["notes"] = _item_notes(entry, n)
         items.append(entry)
-    return {"bank": bank.id, "results": total, "versions": {str(k): v for k, v in sorted(versions.items())},
+    others = {v: n for v, n in versions_stored(bank.id).items() if v != bank.version}
+    return {"bank": bank.id, "version": bank.version, "results": total,
+            "versions": {str(k): v for k, v in sorted(versions.items())},
+            "other_versions": {str(k): v for k, v in sorted(others.items())},
             "outcomes": {p: primaries[p] for p in bank.path_ids} | ({"?": primaries["?"]} if primaries["?"] else {}),
             "hybrid": hybrids, "archetypes": {a.id: archetypes[a.id] for a in bank.archetypes},
             "quality": dict(quality), "items": items}
@@ -154,7 +168,8 @@ def _item_notes(entry: dict[str, Any], n: int) -> list[str]:
 
 
 def export_rows(bank: Bank) -> Iterator[dict[str, Any]]:
-    for r in stream_results(bank.id):
+    """The results of `bank`'s own version (its questions are the columns)."""
+    for r in stream_results(bank.id, bank.version):
         o = r.outcome or {}
         yield {
             "id": r.id, "created_at": r.created_at.isoformat() if r.created_at else None,

@@ -75,3 +75,28 @@ def test_export_json_is_a_valid_array(app, runner):
 
 def test_export_needs_a_format(runner):
     assert runner.invoke(args=["quiz", "export", "tiny"]).exit_code == 2
+
+
+def test_stats_and_export_never_mix_versions(app, runner):
+    """Results of version 1 and version 2 of a bank are reported apart: the default is the current
+    version, with the others named; --version picks another, read from its stored snapshot."""
+    from quiz.bank import Bank
+    store(app, 5)                                   # version 1, the served bank
+    with app.app_context():
+        v1 = banks.get("tiny")
+        data = v1.model_dump(mode="python", by_alias=True, exclude_none=True)
+        data["version"] = 2
+        data["title"] = {"en": "Tiny bank, second edition", "ko": "작은 문항집, 2판"}
+        v2 = Bank.model_validate(data)
+        for _ in range(3):
+            service.submit(v2, {"fundamentals": 5, "first-week": "read-papers", "tools": ["pytorch"],
+                                "process-work": 4}, lang="en")
+    current = runner.invoke(args=["quiz", "stats", "tiny"])
+    assert current.exit_code == 0 and "tiny version 1: 5 stored results" in current.output
+    assert "version 2: 3" in current.output and "--version" in current.output
+    second = json.loads(runner.invoke(args=["quiz", "stats", "tiny", "--version", "2", "--json"]).output)
+    assert second["version"] == 2 and second["results"] == 3 and second["other_versions"] == {"1": 5}
+    rows = json.loads(runner.invoke(args=["quiz", "export", "tiny", "--format", "json", "--version", "2"]).output)
+    assert len(rows) == 3 and {r["bank_version"] for r in rows} == {2}
+    missing = runner.invoke(args=["quiz", "stats", "tiny", "--version", "7"])
+    assert missing.exit_code == 2 and "no stored results of tiny version 7" in missing.output
