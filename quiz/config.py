@@ -58,6 +58,11 @@ def _secret_key(instance_path: str) -> str:
     return key
 
 
+# The shortest QUIZ_AUTHOR_KEY accepted: /author's guesses are rate-limited, but a short key is
+# still a guessable one.
+MIN_AUTHOR_KEY = 16
+
+
 class ConfigError(RuntimeError):
     pass
 
@@ -74,6 +79,10 @@ def from_environment(instance_path: str, environ: dict[str, str] | None = None, 
         if not for_command:
             raise ConfigError("QUIZ_ENV=production needs SECRET_KEY set (the same value on every host)")
         secret = secrets.token_hex(32)  # never written: nothing a command does outlives it
+    author_key = env.get("QUIZ_AUTHOR_KEY") or None
+    if author_key is not None and len(author_key) < MIN_AUTHOR_KEY and not for_command:
+        raise ConfigError(f"QUIZ_AUTHOR_KEY must be at least {MIN_AUTHOR_KEY} characters; make one with "
+                          "python -c 'import secrets; print(secrets.token_urlsafe(24))'")
     banks = env.get("QUIZ_BANKS") or os.path.join(ROOT, "questions")
     db_url = env.get("DATABASE_URL") or "sqlite:///" + os.path.join(instance_path, "quiz.sqlite3")
     if db_url.startswith("postgres://"):  # Heroku-style URLs name no driver
@@ -88,7 +97,7 @@ def from_environment(instance_path: str, environ: dict[str, str] | None = None, 
         "REDIS_URL": env.get("REDIS_URL") or None,
         "QUIZ_RATE_LIMIT": env.get("QUIZ_RATE_LIMIT") or "30/minute",
         "QUIZ_PROXY_HOPS": int(env.get("QUIZ_PROXY_HOPS") or 0),
-        "QUIZ_AUTHOR_KEY": env.get("QUIZ_AUTHOR_KEY") or None,
+        "QUIZ_AUTHOR_KEY": author_key,
         "QUIZ_BASE_URL": (env.get("QUIZ_BASE_URL") or "").rstrip("/") or None,
         "QUIZ_PREVIEW_DIR": env.get("QUIZ_PREVIEW_DIR") or None,
         "QUIZ_RESULT_PAGE_CACHE_BYTES": int(env.get("QUIZ_RESULT_PAGE_CACHE_BYTES") or 8 * 1024 * 1024),

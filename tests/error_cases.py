@@ -117,6 +117,10 @@ CASES: dict[str, tuple[str, str | bytes, int]] = {
     "BANK_021": ("a pair that names one path twice", _sub("archetypes:\n", "pairs:\n  - paths: [researcher, researcher]\n    advice: {en: Both., ko: 둘 다.}\narchetypes:\n"), 15),
     "BANK_022": ("a rule that reads a flag", _sub('{question: fundamentals, op: ">=", value: 4}', '{flag: deep}'), 42),
     "BANK_023": ("advice shown on a flag no rule sets", _sub("    advice: {en: Read., ko: 읽기.}", "    advice:\n      - text: {en: Read., ko: 읽기.}\n        when: {flag: deep-reader}"), 11),
+    "YAML_008": ("a file of more than 20,000 values", "x: [" + "1, " * 20_001 + "1]\n", 1),
+    "BANK_024": ("more languages than a bank may have", _sub("languages: [en, ko]", "languages: [en, ko, ja, fr, de, es, it, pt, nl]"), 3),
+    "BANK_025": ("a rule that reads 33 answers", _sub('{question: fundamentals, op: ">=", value: 4}',
+                                                      ", ".join(['{question: fundamentals, op: ">=", value: 4}'] * 33)), 42),
     "BANK_020": ("a path nothing scores", _sub("weights: {researcher: 2, engineer: -1}", "weights: {researcher: 2}").replace("points: {engineer: 2}", "points: {researcher: 1}"), 10),
 }
 

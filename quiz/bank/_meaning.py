@@ -7,9 +7,17 @@ from collections.abc import Iterator
 from typing import Any
 
 from quiz.bank import yaml_reader
-from quiz.bank._wording import describe_value, did_you_mean
+from quiz.bank._wording import describe_value, suggest
 from quiz.bank.errors import ErrorCode, Problem
 from quiz.bank.model import OPERATORS, OPERATORS_BY_TYPE
+
+# Work budgets (BANK_024, BANK_025): how big a bank may be, so that checking, scoring and
+# analysing one stays cheap for a bank pasted into /author as for a file. The shipped banks use a
+# fraction of each (tests/unit/test_security_answers.py holds them to at most a quarter).
+LIMITS = {"languages": 8, "paths": 16, "pairs": 120, "archetypes": 64, "sections": 64, "questions": 300,
+          "rules": 100, "contradictions": 100}
+MAX_OPTIONS = 32          # per choice question (a multi question takes at most 16)
+MAX_CONDITION_LEAVES = 32  # answers one condition reads
 
 
 class MeaningChecker:
@@ -44,8 +52,27 @@ class MeaningChecker:
                 first[ident] = path
         return first
 
+    def over_limits(self) -> bool:
+        """Report every list longer than its budget; True when any was (the rest of this pass
+        is skipped: its cost grows with those lists, and the author must shorten them first)."""
+        over = False
+        for key, limit in LIMITS.items():
+            seq = self.data.get(key)
+            if isinstance(seq, list) and len(seq) > limit:
+                self.add(ErrorCode.BANK_024, (key,), key=True, count=len(seq), what=key, limit=limit)
+                over = True
+        for path, q in self.items("questions"):
+            options = q.get("options")
+            if isinstance(options, list) and len(options) > MAX_OPTIONS:
+                self.add(ErrorCode.BANK_024, path + ("options",), key=True, count=len(options),
+                         what=f"options in question '{q.get('id')}'", limit=MAX_OPTIONS)
+                over = True
+        return over
+
     def run(self) -> list[Problem]:
         d = self.data
+        if self.over_limits():
+            return self.problems
         langs = d.get("languages")
         self.languages = [lang for lang in langs if isinstance(lang, str)] if isinstance(langs, list) else []
         paths = self.unique_ids("path", self.items("paths"))
@@ -145,14 +172,14 @@ class MeaningChecker:
         for key in points:
             if key not in self.path_ids:
                 self.add(ErrorCode.BANK_002, path + (key,), key=True, id=key,
-                         suggestion=did_you_mean(key, self.path_ids), known=", ".join(self.path_ids))
+                         suggestion=suggest(key, self.path_ids), known=", ".join(self.path_ids))
 
     def check_question(self, path: tuple[Any, ...], q: dict, section_ids: list[str]) -> None:
         qtype = q.get("type")
         sec = q.get("section")
         if isinstance(sec, str) and sec not in section_ids:
             self.add(ErrorCode.BANK_003, path + ("section",), id=sec,
-                     suggestion=did_you_mean(sec, section_ids), known=", ".join(section_ids) or "(none declared)")
+                     suggestion=suggest(sec, section_ids), known=", ".join(section_ids) or "(none declared)")
         self.check_points(q.get("weights"), path + ("weights",))
         options = q.get("options")
         if isinstance(options, list):
@@ -221,7 +248,7 @@ class MeaningChecker:
             for i, pid in enumerate(ids):
                 if isinstance(pid, str) and self.path_ids and pid not in self.path_ids:
                     self.add(ErrorCode.BANK_002, path + ("paths", i), id=pid,
-                             suggestion=did_you_mean(pid, self.path_ids), known=", ".join(self.path_ids))
+                             suggestion=suggest(pid, self.path_ids), known=", ".join(self.path_ids))
             if len(ids) == 2 and all(isinstance(x, str) for x in ids):
                 key = frozenset(ids)
                 if len(key) == 1:
@@ -237,17 +264,23 @@ class MeaningChecker:
         set, for content conditions, which may read them; None for rules, which may not."""
         read: set[str] = set()
         stack = [(cond, path)]
+        leaves = 0
         while stack:
             c, p = stack.pop()
             if not isinstance(c, dict):
                 continue
+            if "question" in c or "flag" in c:
+                leaves += 1
+                if leaves == MAX_CONDITION_LEAVES + 1:
+                    self.add(ErrorCode.BANK_025, path, count=f"more than {MAX_CONDITION_LEAVES}",
+                             limit=MAX_CONDITION_LEAVES)
             if "flag" in c:
                 flag = c.get("flag")
                 if flags is None:
                     self.add(ErrorCode.BANK_022, p + ("flag",), key=True)
                 elif isinstance(flag, str) and flag not in flags:
                     self.add(ErrorCode.BANK_023, p + ("flag",), flag=flag,
-                             suggestion=did_you_mean(flag, flags))
+                             suggestion=suggest(flag, flags))
             for kind in ("all", "any"):
                 if isinstance(c.get(kind), list):
                     stack.extend((sub, p + (kind, i)) for i, sub in enumerate(c[kind]))
@@ -264,7 +297,7 @@ class MeaningChecker:
         q = self.questions.get(qid)
         if q is None:
             self.add(ErrorCode.BANK_004, path + ("question",), id=qid,
-                     suggestion=did_you_mean(qid, self.questions))
+                     suggestion=suggest(qid, self.questions))
             return set()
         qtype = q.get("type")
         if not isinstance(qtype, str) or qtype not in OPERATORS_BY_TYPE or not isinstance(op, str) or op not in OPERATORS:
@@ -295,7 +328,7 @@ class MeaningChecker:
                     self.add(ErrorCode.BANK_010, vpath, op=op, type=qtype, expected="an option id", found=describe_value(v))
                 elif v not in option_ids:
                     self.add(ErrorCode.BANK_005, vpath, question=qid, id=v,
-                             suggestion=did_you_mean(v, option_ids), known=", ".join(map(str, option_ids)))
+                             suggestion=suggest(v, option_ids), known=", ".join(map(str, option_ids)))
         return {qid}
 
     # -- archetypes ---------------------------------------------------------------------------
@@ -305,7 +338,7 @@ class MeaningChecker:
             for key in profile:
                 if key not in self.path_ids:
                     self.add(ErrorCode.BANK_002, path + ("profile", key), key=True, id=key,
-                             suggestion=did_you_mean(key, self.path_ids), known=", ".join(self.path_ids))
+                             suggestion=suggest(key, self.path_ids), known=", ".join(self.path_ids))
             missing = [p for p in self.path_ids if p not in profile]
             if missing:
                 self.add(ErrorCode.BANK_014, path + ("profile",), problem=f"lacks path(s) {', '.join(missing)}")

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from quiz.bank import yaml_reader
-from quiz.bank._wording import describe_value, did_you_mean, where
+from quiz.bank._wording import describe_value, suggest, where
 from quiz.bank.errors import ErrorCode, Problem
 from quiz.bank.model import SLUG, Archetype, Bank, Contradiction, Effect, Option, Path, Question, Rule, Scale, Section
 
@@ -77,7 +77,7 @@ def shape_problems(doc: yaml_reader.Document, exc: ValidationError, filename: st
             ident = ("extra", path)
             code, ctx = ErrorCode.SCHEMA_002, {
                 "key": key, "where": where(path[:-1], doc.data),
-                "suggestion": did_you_mean(key, _allowed_keys(path[:-1]))}
+                "suggestion": suggest(key, _allowed_keys(path[:-1]))}
         elif etype == "missing":
             key = loc[-1] if loc[-1] != "not_" else "not"
             parent = path[:-1] if path and path[-1] == loc[-1] else path

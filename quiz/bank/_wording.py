@@ -12,6 +12,31 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f"; did you mean '{match[0]}'?" if match else ""
 
 
+class Suggestion:
+    """`did_you_mean`, worked out only when a message is rendered: a pasted bank with 50,000
+    misspelt keys costs 50,000 of these, and difflib only for the problems someone reads."""
+
+    __slots__ = ("word", "choices", "_text")
+
+    def __init__(self, word: str, choices: Iterable[str]):
+        self.word, self.choices, self._text = word, tuple(choices), None
+
+    def __str__(self) -> str:
+        if self._text is None:
+            self._text = did_you_mean(self.word, self.choices)
+        return self._text
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+    def __repr__(self) -> str:
+        return repr(str(self))
+
+
+def suggest(word: str, choices: Iterable[str]) -> Suggestion:
+    return Suggestion(word, choices)
+
+
 def describe_value(value: Any, *, json_terms: bool = False) -> str:
     """What a value is, for a message: 'a string ('yes')', 'a list'. With `json_terms` in the
     words of a JSON client (null, object) rather than a YAML author (nothing, mapping)."""

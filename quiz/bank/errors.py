@@ -41,6 +41,8 @@ class ErrorCode(enum.Enum):
                       "write true or false")
     YAML_007 = Detail("error", "a bank file holds one YAML document; found another here",
                       "remove the extra '---' or move it to its own file")
+    YAML_008 = Detail("error", "more than {limit} values (keys, list items, texts, numbers); banks are limited to "
+                      "{limit}, so checking one never takes long", "split it into smaller banks")
     # -- shape (the JSON Schema) ---------------------------------------------------------------
     SCHEMA_001 = Detail("error", "a bank must be a mapping at the top level, found {found}",
                         "start with 'id: my-bank'")
@@ -80,6 +82,11 @@ class ErrorCode(enum.Enum):
                       "flags are set by rules; only results-page content ('when' in advice, steps, "
                       "from_here) may read them")
     BANK_023 = Detail("warning", "flag '{flag}' is never set by a rule, so this never holds{suggestion}")
+    # -- work budgets: what checking and scoring a bank may cost (LIMITS in quiz/bank/_meaning.py) -
+    BANK_024 = Detail("error", "{count} {what}; a bank may have at most {limit}",
+                      "shorten the list, or split the bank in two")
+    BANK_025 = Detail("error", "this condition reads {count} answers; a condition may read at most {limit}",
+                      "split it into smaller rules")
 
     @property
     def severity(self) -> str:

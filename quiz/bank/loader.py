@@ -18,7 +18,7 @@ def _sorted(problems: list[Problem]) -> list[Problem]:
 
 def check_document(doc: yaml_reader.Document, filename: str) -> tuple[Bank | None, list[Problem]]:
     problems = list(doc.problems)
-    if any(p.code.name.startswith(("FILE_", "YAML_001", "YAML_005")) for p in problems) or doc.data is None:
+    if any(p.code.name.startswith(("FILE_", "YAML_001", "YAML_005", "YAML_008")) for p in problems) or doc.data is None:
         if not problems:
             problems.append(Problem(ErrorCode.FILE_004, filename, 1, 1, {}))
         return None, _sorted(problems)

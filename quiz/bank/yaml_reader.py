@@ -20,6 +20,10 @@ from quiz.bank.errors import ErrorCode, Problem
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 48
+# Values (keys, list items, scalars) a bank may hold: a work budget, so a pasted megabyte of
+# `[1, 1, 1, …]` is refused after a few milliseconds rather than checked value by value. The
+# largest shipped bank holds about 2,500.
+MAX_VALUES = 20_000
 
 _Parser = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -128,6 +132,7 @@ def _build(text: str, filename: str, doc: Document) -> None:
     stack: list[list[Any]] = []
     root_set = False
     documents = 0
+    values = 0
 
     def problem(code: ErrorCode, pos: tuple[int, int], **ctx: Any) -> None:
         doc.problems.append(Problem(code, filename, pos[0], pos[1], ctx))
@@ -176,6 +181,12 @@ def _build(text: str, filename: str, doc: Document) -> None:
             if isinstance(event, (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)):
                 continue
             pos = _pos(event.start_mark)
+            if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                values += 1
+                if values > MAX_VALUES:
+                    problem(ErrorCode.YAML_008, pos, limit=MAX_VALUES)
+                    doc.data = None
+                    return
             anchor = getattr(event, "anchor", None)
             if anchor is not None:
                 problem(ErrorCode.YAML_003, pos)

@@ -20,6 +20,16 @@ from quiz.engine.rules import bank_store, per_bank
 # A cleaned answer: scale → int, choice → option id, multi → option ids in the bank's option order.
 Answer = Union[int, str, tuple[str, ...]]
 
+# Work budgets for what a client sends (issue 12): an answer object with more keys than this is
+# refused before any key is looked at (one clear error), and "did you mean" is worked out only
+# for the first SUGGESTED errors in the order returned (the API lists at most 100).
+def most_keys(question_count: int) -> int:
+    return 2 * question_count + 10
+
+
+SUGGESTED = 100
+NAMES_LISTED = 5  # unknown option ids named in one message; the rest are counted
+
 # The stable error codes, in the order a reader meets them (also the API's `errors[].code`).
 CODES = ("wrong_type", "unknown_question", "missing", "unknown_option", "out_of_range",
          "not_integer", "too_many_choices", "empty_choice")
@@ -39,6 +49,11 @@ class AnswerError:
 
 def _describe(value: Any) -> str:
     return describe_value(value, json_terms=True)
+
+
+def _clip(word: str, width: int = 64) -> str:
+    """A client's word as a message quotes it: a 2 MB key must not become a 2 MB error."""
+    return word if len(word) <= width else word[:width - 1] + "…"
 
 
 def _did_you_mean(word: str, choices: Any) -> str:
@@ -97,8 +112,8 @@ def _check_choice(table: _Table, qid: str, value: Any) -> tuple[Answer | None, A
                                  f"question '{qid}' takes one option id (a string); got {_describe(value)}")
     if value not in table.option_rank[qid]:
         return None, AnswerError(qid, "unknown_option",
-                                 f"question '{qid}' has no option '{value}'"
-                                 f"{_did_you_mean(value, table.option_rank[qid])}; "
+                                 f"question '{qid}' has no option '{_clip(value)}'"
+                                 f"{_did_you_mean(_clip(value), table.option_rank[qid])}; "
                                  f"options are: {table.option_list[qid]}")
     return value, None
 
@@ -116,8 +131,10 @@ def _check_multi(table: _Table, q: Question, qid: str, value: Any,
                                  f"got {_describe(bad_type[0])} in the list")
     unknown = [v for v in dict.fromkeys(value) if v not in rank]
     if unknown:
-        names = ", ".join(f"'{v}'" for v in unknown)
-        hint = _did_you_mean(unknown[0], rank) if len(unknown) == 1 else ""
+        names = ", ".join(f"'{_clip(v)}'" for v in unknown[:NAMES_LISTED])
+        if len(unknown) > NAMES_LISTED:
+            names += f" and {len(unknown) - NAMES_LISTED} more"
+        hint = _did_you_mean(_clip(unknown[0]), rank) if len(unknown) == 1 else ""
         return None, AnswerError(qid, "unknown_option",
                                  f"question '{qid}' has no option{'s' if len(unknown) > 1 else ''} {names}"
                                  f"{hint}; options are: {table.option_list[qid]}")
@@ -149,13 +166,19 @@ def validate_answers(bank: Bank, raw: Mapping[str, Any], *,
                                 f"answers must be an object of question id → answer; got {_describe(raw)}")]
     table = _table(bank)
     questions = table.questions
+    limit = most_keys(len(questions))
+    if len(raw) > limit:
+        return {}, [AnswerError(None, "wrong_type",
+                                f"answers must be an object of question id → answer with at most {limit} keys "
+                                f"(this bank has {len(questions)} questions); got {len(raw)} keys")]
     clean: dict[str, Answer] = {}
     errors: list[AnswerError] = []
+    unknown: set[str] = set()  # unknown question ids, given their "did you mean" once sorted
     for qid in raw:
         if qid not in questions:
-            word = qid if isinstance(qid, str) else repr(qid)
-            errors.append(AnswerError(word, "unknown_question",
-                                      f"this bank has no question '{word}'{_did_you_mean(word, questions)}"))
+            word = _clip(qid if isinstance(qid, str) else repr(qid))
+            unknown.add(word)
+            errors.append(AnswerError(word, "unknown_question", f"this bank has no question '{word}'"))
     get = raw.get
     for qid, qtype, allowed, most in table.specs:
         value = get(qid)
@@ -203,4 +226,8 @@ def validate_answers(bank: Bank, raw: Mapping[str, Any], *,
     if len(errors) > 1:
         position = {qid: i for i, qid in enumerate(table.order)}
         errors.sort(key=lambda e: position.get(e.question, -1))  # stable: payload problems first
+    if unknown:
+        for i, e in enumerate(errors[:SUGGESTED]):
+            if e.code == "unknown_question" and e.question in unknown:
+                errors[i] = AnswerError(e.question, e.code, e.message + _did_you_mean(e.question, table.order))
     return clean, errors

@@ -14,6 +14,16 @@ from quiz.engine.rules import compile_condition
 # Past this many joint answer classes in one group of rule-linked questions, bounds fall back to
 # a proven but possibly loose bound (see docs/scoring.md, "When enumeration is too big").
 ENUMERATION_CAP = 200_000
+# The same fallback when the enumeration's work would pass this many steps (one step: a rule
+# tested, or a path's points summed for one question, in one combination): 200,000 combinations
+# read by 100 rules would take seconds, and a bank pasted into /author must answer in well under
+# one. The shipped banks need a few thousand steps at most.
+ENUMERATION_WORK_CAP = 1_000_000
+# A multi question whose options rules name is split into one answer class per membership pattern
+# of the named options (2 ** named of them), each costing a sort per path. Past this many steps
+# the question is one coarse class (its best and worst answers, whatever rules read), and its
+# group of rule-linked questions takes the fallback bound.
+MULTI_PATTERN_WORK_CAP = 4096
 
 _MISSING = object()  # "unanswered", as a member of an optional question's answer domain
 
@@ -26,10 +36,11 @@ class _Group:
     """Answers to one question that every scoring rule treats alike (same truth of each leaf on
     the question), with, per path, the best and worst points any member gives and who gives them."""
 
-    __slots__ = ("representative", "hi", "hi_answer", "lo", "lo_answer")
+    __slots__ = ("representative", "hi", "hi_answer", "lo", "lo_answer", "coarse")
 
     def __init__(self, representative: Any, n: int):
         self.representative = representative
+        self.coarse = False  # True: stands for every answer, so rules cannot be enumerated on it
         self.hi = [-math.inf] * n
         self.hi_answer: list[Any] = [None] * n
         self.lo = [math.inf] * n
@@ -91,6 +102,9 @@ def _question_groups(q: Question, index: Mapping[str, int], scoring_leaves: list
              if any(oid in (leaf.value if isinstance(leaf.value, tuple) else (leaf.value,))
                     for leaf in scoring_leaves)]
     others = [oid for oid in option_ids if oid not in named]
+    coarse = 2 ** len(named) * n * (len(others) + 1) > MULTI_PATTERN_WORK_CAP
+    if coarse:
+        named, others = [], option_ids
     vectors = {o.id: _vector(_points_vector(o.points, index), n) for o in q.options}
     at_least = 1 if q.required else 0
     at_most = q.max_choices if q.max_choices is not None else len(option_ids)
@@ -115,6 +129,8 @@ def _question_groups(q: Question, index: Mapping[str, int], scoring_leaves: list
                 take = (max if highest else min)(range(fewest, most + 1), key=prefix.__getitem__)
                 g.offer_one(p, highest, prefix[take], as_answer(chosen + ranked[:take]))
     # An optional multi left empty scores like an unanswered one; both sit in the all-out pattern.
+    for g in groups.values():
+        g.coarse = coarse
     return list(groups.values())
 
 
@@ -157,13 +173,16 @@ class _Extremes:
         hi_answers: list[dict[str, Any]] = [{} for _ in range(n)]
         lo_answers: list[dict[str, Any]] = [{} for _ in range(n)]
         self.exact = True
+        self.work = 0  # steps enumerated (bench and tests: the shipped banks stay far below the cap)
         self.fallback_components: list[tuple[str, ...]] = []
         for root, qs in components.items():
             groups = [_question_groups(q, index, leaves_by_question[q.id]) for q in qs]
             rules = [(compile_condition(r.when), _vector(_points_vector(r.then.points, index), n))
                      for r in rules_by_component.get(root, [])]
             size = math.prod(len(g) for g in groups)
-            if size > ENUMERATION_CAP:
+            work = size * (len(rules) + 2 * n * len(qs))
+            self.work += work if size <= ENUMERATION_CAP else 0
+            if size > ENUMERATION_CAP or work > ENUMERATION_WORK_CAP or any(g.coarse for gs in groups for g in gs):
                 self.exact = False
                 self.fallback_components.append(tuple(q.id for q in qs))
                 c_hi, c_lo, c_hi_ans, c_lo_ans = self._fallback(qs, groups, rules, n)

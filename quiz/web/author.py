@@ -1,45 +1,121 @@
 """Authoring preview: check a bank as you write it, and see it as scoring sees it.
 
-Open in development; elsewhere only with QUIZ_AUTHOR_KEY (given once as ?key=…, then kept in
-the session). Without either, the routes answer 404: an operator who did not ask for the
-authoring tools does not expose them.
+Open in development; elsewhere only with QUIZ_AUTHOR_KEY (at least 16 characters), given in the
+X-Author-Key header or the `key` field of a POST, never in the URL (URLs land in access logs).
+Once given, the session keeps a flag, not the key. Guesses are rate-limited per address. Without
+the key the routes answer 404: an operator who did not ask for the authoring tools does not expose
+them.
+
+Work budgets: a pasted bank is checked within the bank format's limits (quiz.bank), at most
+MAX_SHOWN problems are listed (then "and N more"), and each excerpt is clipped to EXCERPT_WIDTH
+characters around the column, so a hostile megabyte on one line gives a small page.
 """
 from __future__ import annotations
 
 import hmac
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask_limiter.util import get_remote_address
+from limits import parse
 
 from quiz.bank import check_bytes
+from quiz.config import MIN_AUTHOR_KEY
 from quiz.engine import bounds, bounds_exact, describe
+from quiz.extensions import limiter
 from quiz.web import banks
 
 bp = Blueprint("author", __name__, url_prefix="/author")
 MAX_PASTE = 1024 * 1024
+MAX_SHOWN = 100          # problems listed on the page; the rest are counted
+EXCERPT_WIDTH = 200      # characters of a source line shown around the problem's column
+MESSAGE_WIDTH = 400      # characters of a problem's message (it may quote a pasted key or id)
+ECHO_LIMIT = 128 * 1024  # bytes of a paste shown again in the form (more: the page says so)
+MIN_KEY_LENGTH = MIN_AUTHOR_KEY  # quiz.config refuses a shorter QUIZ_AUTHOR_KEY at start-up
+GUESS_LIMIT = "20/minute"  # requests that present a key (right or wrong), per client address
+CHECK_LIMIT = "30/minute"  # pastes checked, per client address (each costs up to a few hundred ms)
+_GUESSES = parse(GUESS_LIMIT)
+SESSION_FLAG = "author"
+
+
+class KeyInURL(Exception):
+    """The author key was given as ?key=: refused, since URLs are logged."""
+
+
+def _key() -> str | None:
+    key = current_app.config.get("QUIZ_AUTHOR_KEY")
+    return key if isinstance(key, str) and len(key) >= MIN_KEY_LENGTH else None
 
 
 def _allowed() -> bool:
     if current_app.config.get("QUIZ_ENV", "development") == "development":
         return True
-    key = current_app.config.get("QUIZ_AUTHOR_KEY")
+    key = _key()
     if not key:
         return False
-    given = request.args.get("key") or request.headers.get("X-Author-Key") or session.get("author_key") or ""
+    given = request.headers.get("X-Author-Key")
+    if given is None and request.method == "POST":
+        given = request.form.get("key")
+    if given is None:
+        return session.get(SESSION_FLAG) is True
+    if not _guess_allowed():
+        abort(429)
     if hmac.compare_digest(given.encode(), key.encode()):
-        session["author_key"] = given
+        session[SESSION_FLAG] = True
         return True
+    session.pop(SESSION_FLAG, None)
     return False
+
+
+def _guess_allowed() -> bool:
+    """Count a request that presents a key, right or wrong, per client address, in Flask-Limiter's
+    storage (shared by every process when REDIS_URL is set). Checked here rather than with a route
+    decorator because guesses come by GET too, which the app's limiter filter lets through."""
+    if not limiter.enabled:
+        return True
+    try:
+        return limiter.limiter.hit(_GUESSES, "author-key", get_remote_address())
+    except Exception:  # noqa: BLE001  the store is unreachable: fail open, as submissions do
+        current_app.logger.warning("author key guesses not counted: the rate-limit store is unreachable")
+        return True
 
 
 @bp.before_request
 def guard():
+    if "key" in request.args:
+        raise KeyInURL()
     if not _allowed():
         abort(404)
 
 
+@bp.errorhandler(KeyInURL)
+def key_in_url(_exc: KeyInURL):
+    return ("The author key is not accepted in the URL (URLs are written to access logs): send it in the "
+            "X-Author-Key header or the 'key' field of a POST.\n", 400, {"Content-Type": "text/plain; charset=utf-8"})
+
+
+def _clip(text: str, col: int) -> tuple[str, int]:
+    """`text` clipped to EXCERPT_WIDTH characters around `col` (1-based), with '…' where cut,
+    and the column within what is shown."""
+    if len(text) <= EXCERPT_WIDTH:
+        return text, col
+    start = max(0, min(col - 1 - EXCERPT_WIDTH // 2, len(text) - EXCERPT_WIDTH))
+    shown = text[start:start + EXCERPT_WIDTH]
+    col -= start
+    if start > 0:
+        shown, col = "…" + shown, col + 1
+    if start + EXCERPT_WIDTH < len(text):
+        shown += "…"
+    return shown, col
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
 def _excerpt(lines: list[str], line: int, col: int) -> dict:
     text = lines[line - 1] if 0 < line <= len(lines) else ""
-    return {"line": line, "text": text, "caret": " " * max(col - 1, 0) + "^"}
+    text, col = _clip(text, col)
+    return {"line": line, "text": text, "caret": " " * min(max(col - 1, 0), EXCERPT_WIDTH + 1) + "^"}
 
 
 @bp.get("/", strict_slashes=False)
@@ -48,22 +124,27 @@ def index():
 
 
 @bp.post("/", strict_slashes=False)
+@limiter.limit(CHECK_LIMIT, methods=["POST"])
 def check():
     """Check pasted YAML: every problem with its line shown and a caret under the column."""
     source = request.form.get("source", "")
     upload = request.files.get("file")
     if upload and upload.filename:
         raw = upload.stream.read(MAX_PASTE + 1)
-        name = upload.filename
+        name = _shorten(upload.filename, 100)
     else:
         raw = source.encode("utf-8")
         name = "pasted.yaml"
     bank, problems = check_bytes(raw, name)
-    lines = raw.decode("utf-8", "replace").splitlines()
-    shown = [{"problem": p, "excerpt": _excerpt(lines, p.line, p.col)} for p in problems]
+    text = raw.decode("utf-8", "replace")
+    lines = text.splitlines()
+    shown = [{"problem": p, "message": _shorten(p.render(), MESSAGE_WIDTH), "excerpt": _excerpt(lines, p.line, p.col)}
+             for p in problems[:MAX_SHOWN]]
     preview = _preview(bank) if bank is not None else None
+    echoed = len(raw) <= ECHO_LIMIT
     return render_template("author/index.html", banks=list(banks.registry()), problems=shown,
-                           source=source if not (upload and upload.filename) else raw.decode("utf-8", "replace"),
+                           problem_count=len(problems), more=max(0, len(problems) - MAX_SHOWN),
+                           source=text if echoed else "", not_echoed=len(raw) if not echoed else 0,
                            checked=True, preview=preview, bank=bank)
 
 

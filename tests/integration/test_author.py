@@ -35,11 +35,13 @@ def test_production_hides_authoring_without_the_key(tmp_path):
 
 
 def test_production_opens_authoring_with_the_key(tmp_path):
-    app = make_app(tmp_path, QUIZ_ENV="production", QUIZ_AUTHOR_KEY="s3cret")
+    # The key travels in a header (or a POST body), never in the URL (issue 12); see
+    # tests/integration/test_security_author.py for the rest.
+    app = make_app(tmp_path, QUIZ_ENV="production", QUIZ_AUTHOR_KEY="s3cret-s3cret-s3cret")
     c = app.test_client()
-    assert c.get("/author/?key=wrong").status_code == 404
-    assert c.get("/author/?key=s3cret").status_code == 200
-    assert c.get("/author/tiny").status_code == 200  # kept in the session
+    assert c.get("/author/", headers={"X-Author-Key": "wrong"}).status_code == 404
+    assert c.get("/author/", headers={"X-Author-Key": "s3cret-s3cret-s3cret"}).status_code == 200
+    assert c.get("/author/tiny").status_code == 200  # kept in the session, as a flag
 
 
 def test_author_answers_at_the_contract_address_without_a_redirect(client):
