@@ -207,6 +207,17 @@ def stats_command(bank_ref: str, as_json: bool, version: int | None) -> None:
         click.echo("archetypes: " + ", ".join(f"{a} {c}" for a, c in report["archetypes"].items()))
     if report["quality"]:
         click.echo("quality flags: " + ", ".join(f"{q} {c}" for q, c in sorted(report["quality"].items())))
+    rel = report.get("reliability") or {}
+    if any(v.get("alpha") is not None for v in rel.values()):
+        click.echo(f"\nreliability on {report['reliability_sample']} results "
+                   "(95% bootstrap intervals; items = the questions that score each path):")
+        for path, v in rel.items():
+            def fmt(name: str) -> str:
+                value, ci = v.get(name), v.get(f"{name}_ci")
+                return "n/a" if value is None else f"{value:.2f}" + (f" [{ci[0]:.2f}, {ci[1]:.2f}]" if ci else "")
+            click.echo(f"  {path:<12} {v['items']:>3} items  alpha {fmt('alpha')}  omega {fmt('omega')}")
+        if report.get("split_half_agreement") is not None:
+            click.echo(f"  split-half agreement of the leading path: {report['split_half_agreement']:.0%}")
     click.echo(f"\n{'question':<28}{'answered':>9}  {'mean':>5} {'sd':>5}  item-rest r by path")
     for item in report["items"]:
         mean = "" if item.get("mean") is None else f"{item['mean']:.2f}"

@@ -6,6 +6,7 @@ same on a thousand results as on a million.
 from __future__ import annotations
 
 import math
+import random
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from typing import Any
@@ -13,10 +14,15 @@ from typing import Any
 import sqlalchemy as sa
 
 from quiz.bank import Bank
+from quiz.engine import psychometrics
 from quiz.extensions import db
 from quiz.store import models
 
 BATCH = 1000
+# Reliability figures are computed on at most this many results, drawn uniformly (a reservoir
+# with a fixed seed), so a report on a million results stays within memory and seconds.
+RESERVOIR = 5000
+RESERVOIR_SEED = 20_261_201
 
 
 def stream_results(bank_id: str, version: int | None = None) -> Iterator[models.Result]:
@@ -94,8 +100,16 @@ def compute_stats(bank: Bank) -> dict[str, Any]:
     scored_paths = {q.id: sorted({p for p, w in q.weights.items() if w} |
                                  {p for o in q.options for p, v in o.points.items() if v})
                     for q in bank.questions}
+    sample: list[dict[str, Any]] = []  # a reservoir of outcomes for the reliability figures
+    rnd = random.Random(RESERVOIR_SEED)
     for result in stream_results(bank.id, bank.version):
         total += 1
+        if len(sample) < RESERVOIR:
+            sample.append(result.outcome or {})
+        else:
+            slot = rnd.randrange(total)
+            if slot < RESERVOIR:
+                sample[slot] = result.outcome or {}
         versions[result.bank_version] += 1
         outcome = result.outcome or {}
         primaries[outcome.get("primary", "?")] += 1
@@ -136,6 +150,10 @@ def compute_stats(bank: Bank) -> dict[str, Any]:
             m = scale_moments[q.id]
             entry["mean"] = _round(m.mean)
             entry["sd"] = _round(m.sd)
+            # Floor and ceiling: the share at each end of the scale (an item everyone maxes out
+            # cannot tell takers apart).
+            entry["floor"] = _round(distribution[q.id][str(q.scale.min)] / n) if n else None
+            entry["ceiling"] = _round(distribution[q.id][str(q.scale.max)] / n) if n else None
         else:
             entry["distribution"] = {o.id: distribution[q.id][o.id] for o in q.options}
         entry["item_rest_r"] = {p: _round(item_rest[(q.id, p)].r) for p in scored_paths[q.id]}
@@ -147,7 +165,10 @@ def compute_stats(bank: Bank) -> dict[str, Any]:
             "other_versions": {str(k): v for k, v in sorted(others.items())},
             "outcomes": {p: primaries[p] for p in bank.path_ids} | ({"?": primaries["?"]} if primaries["?"] else {}),
             "hybrid": hybrids, "archetypes": {a.id: archetypes[a.id] for a in bank.archetypes},
-            "quality": dict(quality), "items": items}
+            "quality": dict(quality), "items": items,
+            "reliability": psychometrics.reliability(bank, sample),
+            "split_half_agreement": psychometrics.split_half_agreement(bank, sample),
+            "reliability_sample": len(sample)}
 
 
 def _round(x: float | None, digits: int = 3) -> float | None:
