@@ -5,6 +5,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True)
@@ -18,13 +19,16 @@ SETTINGS = (
     Setting("DATABASE_URL", None, "any SQLAlchemy URL; default sqlite:///<instance folder>/quiz.sqlite3"),
     Setting("SECRET_KEY", None, "signs sessions and CSRF tokens; generated once into the instance folder "
                                 "unless set; required (and the same on every host) in production"),
-    Setting("QUIZ_ENV", "development", "'production': secure cookies, HSTS, no debug, SECRET_KEY required"),
+    Setting("QUIZ_ENV", "development", "'production': secure cookies, HSTS, no debug, SECRET_KEY and "
+                                       "QUIZ_BASE_URL required"),
     Setting("QUIZ_BANKS", "questions/", "folder (or ':'-separated files) of question banks"),
     Setting("REDIS_URL", None, "shared store for rate limits across processes and hosts"),
     Setting("QUIZ_RATE_LIMIT", "30/minute", "Flask-Limiter limit for submissions per client address"),
     Setting("QUIZ_PROXY_HOPS", "0", "how many reverse proxies to trust for the client address (ProxyFix)"),
     Setting("QUIZ_AUTHOR_KEY", None, "enables /author outside development when set"),
-    Setting("QUIZ_BASE_URL", None, "absolute base URL for share links behind a proxy"),
+    Setting("QUIZ_BASE_URL", None, "absolute base of every absolute link (share links, OG tags, the API's url, "
+                                   "the resume link); required in production, where the Host header must "
+                                   "not choose it"),
     Setting("QUIZ_PREVIEW_DIR", None, "folder for rendered share images; default <instance folder>/previews"),
     Setting("QUIZ_RESULT_PAGE_CACHE_BYTES", str(8 * 1024 * 1024),
             "bytes of rendered results pages each process keeps (compressed) before the least recently used go"),
@@ -67,6 +71,20 @@ class ConfigError(RuntimeError):
     pass
 
 
+def _base_url(value: str | None) -> str | None:
+    """QUIZ_BASE_URL without its trailing slash, or None when unset; ConfigError unless it is an
+    absolute http(s) address with a host and no query or fragment."""
+    value = (value or "").strip().rstrip("/")
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment \
+            or "\\" in value or any(c.isspace() for c in value):
+        raise ConfigError(f"QUIZ_BASE_URL must be an absolute http(s) address such as "
+                          f"https://quiz.example.org, not {value[:80]!r}")
+    return value
+
+
 def from_environment(instance_path: str, environ: dict[str, str] | None = None, *,
                      for_command: bool = False) -> dict[str, Any]:
     """The configuration. `for_command`: the app is made for a CLI command (`quiz check`,
@@ -79,6 +97,12 @@ def from_environment(instance_path: str, environ: dict[str, str] | None = None, 
         if not for_command:
             raise ConfigError("QUIZ_ENV=production needs SECRET_KEY set (the same value on every host)")
         secret = secrets.token_hex(32)  # never written: nothing a command does outlives it
+    base_url = _base_url(env.get("QUIZ_BASE_URL"))
+    if production and base_url is None and not for_command:
+        # Without it, absolute links (share links, og:url, the API's url) would be built from
+        # the request's Host header, which any client chooses.
+        raise ConfigError("QUIZ_ENV=production needs QUIZ_BASE_URL set to the site's public address "
+                          "(e.g. https://quiz.example.org)")
     author_key = env.get("QUIZ_AUTHOR_KEY") or None
     if author_key is not None and len(author_key) < MIN_AUTHOR_KEY and not for_command:
         raise ConfigError(f"QUIZ_AUTHOR_KEY must be at least {MIN_AUTHOR_KEY} characters; make one with "
@@ -98,7 +122,7 @@ def from_environment(instance_path: str, environ: dict[str, str] | None = None, 
         "QUIZ_RATE_LIMIT": env.get("QUIZ_RATE_LIMIT") or "30/minute",
         "QUIZ_PROXY_HOPS": int(env.get("QUIZ_PROXY_HOPS") or 0),
         "QUIZ_AUTHOR_KEY": author_key,
-        "QUIZ_BASE_URL": (env.get("QUIZ_BASE_URL") or "").rstrip("/") or None,
+        "QUIZ_BASE_URL": base_url,
         "QUIZ_PREVIEW_DIR": env.get("QUIZ_PREVIEW_DIR") or None,
         "QUIZ_RESULT_PAGE_CACHE_BYTES": int(env.get("QUIZ_RESULT_PAGE_CACHE_BYTES") or 8 * 1024 * 1024),
         "MAX_CONTENT_LENGTH": MAX_CONTENT_LENGTH,

@@ -64,7 +64,8 @@ def check_submission_id(submission_id: Any) -> str:
         raise InvalidSubmissionId(
             f"submission_id must be a string of {SUBMISSION_ID_MIN} to {SUBMISSION_ID_MAX} characters "
             "from A-Z, a-z, 0-9, '-' and '_' (a UUID is a good choice)")
-    if not _SUBMISSION_ID_RE.match(submission_id):
+    # fullmatch: re.match with "$" would let a trailing newline through (65 characters stored).
+    if not _SUBMISSION_ID_RE.fullmatch(submission_id):
         what = (f"is {len(submission_id)} characters long" if not
                 SUBMISSION_ID_MIN <= len(submission_id) <= SUBMISSION_ID_MAX else
                 "has characters other than A-Z, a-z, 0-9, '-' and '_'")
@@ -304,7 +305,8 @@ def key_matches(result: models.Result, key: str | None) -> bool:
 
 
 def delete_result(token: str, key: str | None) -> bool:
-    """Hard-delete the result if `key` is its delete key. False for a wrong key.
+    """Hard-delete the result if `key` is its delete key, with the draft it was submitted from.
+    False for a wrong key.
 
     Raises LookupError when there is no such result (the caller answers 404).
     """
@@ -313,8 +315,15 @@ def delete_result(token: str, key: str | None) -> bool:
         raise LookupError(token)
     if not key_matches(result, key):
         return False
-    db.session.execute(sa.delete(models.Result).where(models.Result.id == result.id))
-    db.session.commit()
+    try:
+        # The result and its draft (which holds the same answers and the result's token) go
+        # together, in one transaction: nothing of the taker's answers is left behind.
+        db.session.execute(sa.delete(models.Result).where(models.Result.id == result.id))
+        drafts.delete_for_result(result.token, result.submission_id)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
     for callback in list(_on_delete):
         try:
             callback(token)

@@ -89,3 +89,14 @@ def mark_submitted(draft: Draft, result_token: str, *, commit: bool = True) -> N
     draft.updated_at = utcnow()
     if commit:
         db.session.commit()
+
+
+def delete_for_result(result_token: str, submission_id: str | None = None) -> int:
+    """Delete the draft behind a result, inside the caller's transaction (no commit): the draft
+    that points at it (`result_token`), and the one whose token was its submission id (the quiz
+    submits a draft under its own token). A deleted result must leave no copy of the answers, nor
+    a "continue later" link that still leads to it. Returns how many drafts went."""
+    match = _TABLE.c.result_token == result_token
+    if submission_id:
+        match = sa.or_(match, _TABLE.c.token == submission_id)
+    return db.session.execute(sa.delete(_TABLE).where(match)).rowcount or 0

@@ -140,9 +140,22 @@ def _bad_request(message: str):
     return json_error(400, "bad_request", message)
 
 
+def _not_json() -> bool:
+    return request.mimetype != "application/json"
+
+
 @bp.post("/results")
-@submission_limit()
+# A body that is not application/json is refused (415) before anything else, and costs the
+# client nothing: a cross-site text/plain POST cannot use up its visitors' limit either.
+@submission_limit(exempt_when=_not_json)
 def create_result():
+    # application/json only (CONTRACT §4): a cross-site form or fetch can send text/plain or a
+    # form body without asking first, so accepting those would let any site submit from its
+    # visitors' browsers (and use up their rate limit). application/json needs a CORS preflight,
+    # which this API never grants.
+    if _not_json():
+        return json_error(415, "unsupported_media_type",
+                          "send the body as JSON with the header Content-Type: application/json")
     payload = request.get_json(silent=True, force=True) if request.data else None
     if not isinstance(payload, dict):
         return _bad_request('the body must be a JSON object: {"bank": id, "answers": {question_id: value}}')

@@ -8,9 +8,27 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from quiz.extensions import csrf, limiter
 from quiz.store import db as store_db
+from quiz.web.links import same_site_path
 
 # Requests that must not change anything (RFC 9110 "safe" methods).
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+# Nothing is allowed unless named, and what is named comes from our own origin: our CSS (no
+# inline style attributes or blocks: templates carry none), our script (no inline script), our
+# images (SVG favicon, PNG previews; data: for small inline images), and forms posting back to us.
+# No script fetches anything (connect-src stays 'none'). No plugins, no <base> (it would
+# redirect every relative link), no framing.
+CONTENT_SECURITY_POLICY = "; ".join((
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "form-action 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+))
 
 
 def wants_json() -> bool:
@@ -32,6 +50,9 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
     csrf.init_app(app)
     limiter.init_app(app)
+    # Templates build same-site links to the current page with this (base.html's language links),
+    # never from request.path as it came: "/\evil.example/x" must not become an off-site link.
+    app.add_template_global(same_site_path)
     production = app.config.get("QUIZ_ENV") == "production"
 
     # The store never reads the request: tell it what kind of work this request does. Safe
@@ -60,9 +81,7 @@ def init_app(app: Flask) -> None:
         h.setdefault("Referrer-Policy", "same-origin")
         h.setdefault("X-Frame-Options", "DENY")
         # Everything is served from our own origin: no CDN, web font or analytics may load.
-        h.setdefault("Content-Security-Policy",
-                     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-                     "script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'")
+        h.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         if production:
             h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response

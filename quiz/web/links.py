@@ -7,6 +7,8 @@ results page can offer "delete my result" there and nowhere else. The quiz's las
 """
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from flask import current_app, request, session
 
 DELETE_KEYS = "delete_keys"  # session: {result token: delete key}
@@ -15,8 +17,22 @@ DELETE_KEYS_KEPT = 20  # the session is a cookie: keep it well under 4 KB
 
 def base_url() -> str:
     """The absolute base of every link that leaves the site (share links, OG tags, the API's
-    `url`, the continue-later link): QUIZ_BASE_URL, else the address the request came to."""
+    `url`, the continue-later link): QUIZ_BASE_URL, else the address the request came to. Production
+    refuses to start without QUIZ_BASE_URL (quiz.config), so there the Host header never chooses it."""
     return (current_app.config.get("QUIZ_BASE_URL") or request.host_url).rstrip("/")
+
+
+# Characters a path may keep as they are (RFC 3986 pchar and "/"); everything else, the backslash
+# and control characters included, is percent-encoded.
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+
+
+def same_site_path(path: str | None = None) -> str:
+    """`path` (default: this request's) as a link that can only lead to this site: percent-encoded
+    (a backslash, tab or newline, which browsers read as "/" or drop, becomes %5C, %09, %0A), and
+    starting with exactly one "/" (never "//host", a link to another site)."""
+    path = request.path if path is None else path
+    return "/" + quote(path, safe=_PATH_SAFE).lstrip("/")
 
 
 def remember_delete_key(token: str, key: str) -> None:

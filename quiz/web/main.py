@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, jsonify, make_response, render_template
 
 from quiz.extensions import db
 from quiz.web import banks
@@ -13,7 +13,11 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 def index():
     registry = banks.registry()
-    return render_template("main/index.html", banks=list(registry))
+    response = make_response(render_template("main/index.html", banks=list(registry)))
+    # With one bank this is its start page, which may link this browser's open draft (the
+    # "continue" button names its token): never kept by any cache.
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _migration_head() -> str | None:

@@ -291,9 +291,10 @@ def test_options_on_api_routes_is_an_empty_204_with_allow_never_html(client):
     assert r.status_code == 404 and r.is_json
 
 
-def test_post_with_a_form_content_type_is_read_as_json_or_refused_clearly(client):
+def test_post_with_a_form_content_type_is_refused_clearly(client):
+    # CONTRACT §4: application/json only, else 415 (tests/integration/test_security_web.py, finding 14).
     r = client.post("/api/results", data="bank=tiny", content_type="application/x-www-form-urlencoded")
-    assert r.status_code == 400 and r.is_json
+    assert r.status_code == 415 and r.is_json
 
 
 def test_submissions_are_rate_limited_with_a_json_429(new_app):

@@ -43,3 +43,22 @@ def test_every_setting_the_code_reads_is_in_settings():
         read |= set(re.findall(r"config(?:\.get\(|\[)\"((?:QUIZ|REDIS)_[A-Z_]+|REDIS_URL)\"", open(path, encoding="utf-8").read()))
     declared = {s.name for s in SETTINGS}
     assert read and read <= declared, sorted(read - declared)
+
+
+def test_every_yaml_example_in_the_authoring_guide_works():
+    """A whole bank in docs/authoring.md (one that starts with the editor line) passes `quiz check`
+    with no error; a fragment (one part of a bank) at least reads as YAML data."""
+    from quiz.bank import check_bytes
+    from quiz.bank.yaml_reader import read_bytes
+    text = read("docs", "authoring.md")
+    examples = re.findall(r"```yaml\n(.*?)```", text, re.S)
+    whole = [e for e in examples if e.startswith("# yaml-language-server") and "\nid:" in e]
+    assert whole, "the guide has no whole example bank"
+    for example in whole:
+        _bank, problems = check_bytes(example.encode(), "example.yaml")
+        assert [p.render() for p in problems if p.severity == "error"] == [], example[:200]
+    for example in examples:
+        if all(not line.strip() or line.lstrip().startswith("#") for line in example.splitlines()):
+            continue  # a comment alone (the editor line): nothing to read
+        doc = read_bytes(example.encode(), "example.yaml")
+        assert [p.render() for p in doc.problems] == [], example[:200]

@@ -51,6 +51,20 @@ csrf.exempt(bp)
 
 
 
+# Every quiz response may carry a draft token (in its links, its form, its redirect, or the start
+# page's "continue" link) and the answers given so far: no cache, shared or the browser's own
+# disk, may keep one. Only the site icon is the same for everyone.
+NO_STORE = "no-store"
+_CACHEABLE = frozenset({"take.favicon"})
+
+
+@bp.after_request
+def _never_stored(response: Response) -> Response:
+    if request.endpoint not in _CACHEABLE:
+        response.headers["Cache-Control"] = NO_STORE
+    return response
+
+
 @bp.app_context_processor
 def start_helpers() -> dict[str, Any]:
     # The home page shows a one-bank start page with the same partial as /quiz/<bank>.
