@@ -62,7 +62,8 @@ _SCHEMAS: dict[str, Any] = {
                                                          "not_found, method_not_allowed, bad_request, "
                                                          "unsupported_language, unknown_bank, unknown_result, "
                                                          "invalid_answers, invalid_submission_id, "
-                                                         "submission_conflict, wrong_delete_key, rate_limited"},
+                                                         "submission_conflict, wrong_delete_key, rate_limited, "
+                                                         "unsupported_media_type"},
                                                 "message": {"type": "string"}}}},
     },
     "UnsupportedLanguage": {
