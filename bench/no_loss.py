@@ -153,7 +153,7 @@ def scenario_postgres(args, bodies: list[dict], banks: str, bank_id: str) -> boo
         return not args.require_postgres
     try:
         migrate(store.url, banks)
-        env = {"DATABASE_URL": store.url, "QUIZ_BANKS": banks, "SECRET_KEY": "no-loss", "QUIZ_ENV": "production",
+        env = {"DATABASE_URL": store.url, "QUIZ_BANKS": banks, "SECRET_KEY": "no-loss", "QUIZ_ENV": "production", "QUIZ_BASE_URL": "http://127.0.0.1",
                "QUIZ_RATE_LIMIT": "100000000/minute", "REDIS_URL": args.redis_url}
         a = Server("A", env=env, workers=args.workers).start()
         b = Server("B", env=env, workers=args.workers).start()
@@ -175,7 +175,7 @@ def scenario_sqlite(args, bodies: list[dict], banks: str, bank_id: str) -> bool:
     store = SqliteStore(workdir)
     try:
         migrate(store.url, banks)
-        env = {"DATABASE_URL": store.url, "QUIZ_BANKS": banks, "SECRET_KEY": "no-loss", "QUIZ_ENV": "production",
+        env = {"DATABASE_URL": store.url, "QUIZ_BANKS": banks, "SECRET_KEY": "no-loss", "QUIZ_ENV": "production", "QUIZ_BASE_URL": "http://127.0.0.1",
                "QUIZ_RATE_LIMIT": "100000000/minute"}
         with Server("S", env=env, workers=args.workers) as server:
             def kill_a_worker() -> None:

@@ -379,7 +379,7 @@ def bench_store(make_store, wrk: Wrk, args, banks: str, bank_id: str, env_extra:
     stores = [store]
     try:
         migrate(store.url, banks)
-        env = {"QUIZ_BANKS": banks, "SECRET_KEY": "bench-secret", "QUIZ_ENV": "production",
+        env = {"QUIZ_BANKS": banks, "SECRET_KEY": "bench-secret", "QUIZ_ENV": "production", "QUIZ_BASE_URL": "http://127.0.0.1",
                "QUIZ_RATE_LIMIT": "100000000/minute", "ACCESS_LOG": "", **env_extra}
 
         def server(on) -> Server:
