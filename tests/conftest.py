@@ -100,6 +100,15 @@ def _fresh_postgres_schema(url: str) -> tuple[str, callable]:
     return f"{url}{sep}options=-csearch_path%3D{schema}", drop
 
 
+def tiny_bank_with_max_choices(tmp_path, limit: int = 2) -> str:
+    """A copy of the tiny bank whose multi question takes at most `limit` picks; returns its path."""
+    bank = tmp_path / "limited.yaml"
+    with open(TINY_BANK, encoding="utf-8") as fh:
+        bank.write_text(fh.read().replace("    type: multi\n", f"    type: multi\n    max_choices: {limit}\n"),
+                        encoding="utf-8")
+    return str(bank)
+
+
 def make_app(tmp_path, banks: str = TINY_BANK, database_url: str | None = None, **extra):
     from flask_migrate import upgrade
 

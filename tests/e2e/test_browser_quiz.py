@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import make_app
+from tests.conftest import make_app, tiny_bank_with_max_choices
 from tests.integration.test_page_weight import BUDGET
 
 pytestmark = pytest.mark.browser
@@ -247,11 +247,8 @@ def test_a_reload_keeps_picks_not_yet_sent(new_page, live_server):
 @pytest.fixture
 def limited_server(tmp_path, serve):
     """The tiny bank with its multi question limited to two picks, served."""
-    from tests.conftest import TINY_BANK, close_app
-    bank = tmp_path / "limited.yaml"
-    with open(TINY_BANK, encoding="utf-8") as fh:
-        bank.write_text(fh.read().replace("    type: multi\n", "    type: multi\n    max_choices: 2\n"), encoding="utf-8")
-    app = make_app(tmp_path, banks=str(bank))
+    from tests.conftest import close_app
+    app = make_app(tmp_path, banks=tiny_bank_with_max_choices(tmp_path))
     yield serve(app)
     close_app(app)
 

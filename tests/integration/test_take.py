@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import TINY_BANK, make_app
+from tests.conftest import TINY_BANK, make_app, tiny_bank_with_max_choices
 
 # -- reading pages ------------------------------------------------------------------------------
 
@@ -275,10 +275,7 @@ def test_a_value_that_is_not_an_option_is_refused_not_stored(app, client):
 
 @pytest.mark.db
 def test_too_many_choices_are_shown_back_with_a_message(tmp_path):
-    bank = tmp_path / "limited.yaml"
-    with open(TINY_BANK, encoding="utf-8") as fh:
-        bank.write_text(fh.read().replace("    type: multi\n", "    type: multi\n    max_choices: 2\n"), encoding="utf-8")
-    app = make_app(tmp_path, banks=str(bank))
+    app = make_app(tmp_path, banks=tiny_bank_with_max_choices(tmp_path))
     client = app.test_client()
     taker = Taker(client)
     taker.start()
@@ -525,10 +522,7 @@ def test_switching_language_mid_page_keeps_every_answer_on_it(app, client):
 
 
 def test_a_language_switch_never_drops_ticks_it_cannot_store(tmp_path):
-    bank = tmp_path / "limited.yaml"
-    with open(TINY_BANK, encoding="utf-8") as fh:
-        bank.write_text(fh.read().replace("    type: multi\n", "    type: multi\n    max_choices: 2\n"), encoding="utf-8")
-    app = make_app(tmp_path, banks=str(bank))
+    app = make_app(tmp_path, banks=tiny_bank_with_max_choices(tmp_path))
     client = app.test_client()
     taker = Taker(client)
     taker.start()
@@ -577,10 +571,7 @@ def test_korean_quiz_pages_speak_plainly(app, client):
 
 
 def test_a_multi_question_says_its_limit_once_in_each_language(tmp_path):
-    bank = tmp_path / "limited.yaml"
-    with open(TINY_BANK, encoding="utf-8") as fh:
-        bank.write_text(fh.read().replace("    type: multi\n", "    type: multi\n    max_choices: 2\n"), encoding="utf-8")
-    app = make_app(tmp_path, banks=str(bank))
+    app = make_app(tmp_path, banks=tiny_bank_with_max_choices(tmp_path))
     client = app.test_client()
     taker = Taker(client)
     taker.start()
