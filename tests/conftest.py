@@ -109,6 +109,24 @@ def tiny_bank_with_max_choices(tmp_path, limit: int = 2) -> str:
     return str(bank)
 
 
+def run_in_a_fresh_process(tmp_path, body: str, **config) -> str:
+    """Run `body` in a new Python process that has just made the app (as `app`) on a migrated SQLite
+    file with the tiny bank, and return what it printed: for tests about what a server process loads."""
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path}/quiz.sqlite3"
+    app = make_app(tmp_path, database_url=url)  # creates and migrates the database file
+    from quiz.extensions import db
+    with app.app_context():
+        db.engine.dispose()
+    settings = {"SQLALCHEMY_DATABASE_URI": url, "QUIZ_BANKS": TINY_BANK, "SECRET_KEY": "x", **config}
+    script = f"import sys\nfrom quiz import create_app\napp = create_app({settings!r})\n" + body
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
 def make_app(tmp_path, banks: str = TINY_BANK, database_url: str | None = None, **extra):
     from flask_migrate import upgrade
 

@@ -286,21 +286,9 @@ def test_expired_drafts_are_purged_after_a_submission_without_anyone_running_a_c
 def test_a_server_process_never_loads_alembic(tmp_path):
     # Alembic and Mako would add ~11 MB to every worker (docs/performance.md); only `flask db`
     # and migrations need them.
-    import subprocess
-    import sys
-
-    from tests.conftest import ROOT, TINY_BANK
-    url = f"sqlite:///{tmp_path}/quiz.sqlite3"
-    app = make_app(tmp_path, database_url=url)
-    with app.app_context():
-        db.engine.dispose()
-    script = (
-        "import sys\n"
-        "from quiz import create_app\n"
-        f"app = create_app({{'SQLALCHEMY_DATABASE_URI': {url!r}, 'QUIZ_BANKS': {TINY_BANK!r}, 'SECRET_KEY': 'x'}})\n"
+    from tests.conftest import run_in_a_fresh_process
+    printed = run_in_a_fresh_process(tmp_path, (
         "client = app.test_client()\n"
         "statuses = [client.get(p).status_code for p in ('/healthz', '/', '/quiz/tiny', '/api/banks')]\n"
-        "print(statuses, sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako', 'flask_migrate')))\n")
-    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "[200, 200, 200, 200] []"
+        "print(statuses, sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako', 'flask_migrate')))\n"))
+    assert printed == "[200, 200, 200, 200] []"
