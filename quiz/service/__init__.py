@@ -10,6 +10,7 @@ from quiz.service.results import (
                                   InvalidSubmissionId,
                                   Submission,
                                   SubmissionConflict,
+                                  archetype_ranking,
                                   check_submission_id,
                                   delete_result,
                                   get_result,
@@ -28,7 +29,7 @@ from quiz.service.results import (
 
 __all__ = [
     "SUBMISSION_ID_MAX", "SUBMISSION_ID_MIN", "SUBMISSION_ID_PATTERN", "InvalidAnswers", "InvalidSubmissionId",
-    "Submission", "SubmissionConflict", "check_submission_id", "delete_result", "get_result", "iso_utc",
+    "Submission", "SubmissionConflict", "archetype_ranking", "check_submission_id", "delete_result", "get_result", "iso_utc",
     "key_matches", "new_token", "on_delete", "read_result", "result_exists", "result_for_submission",
     "result_json", "result_url", "snapshot_bank", "submit",
 ]

@@ -344,6 +344,12 @@ def result_url(token: str, base_url: str) -> str:
     return f"{base_url.rstrip('/')}/r/{token}"
 
 
+def archetype_ranking(outcome: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The stored daily lives, most similar first. Results stored before the ranking was kept
+    have only their closest one."""
+    return outcome.get("archetype_ranking") or ([outcome["archetype"]] if outcome.get("archetype") else [])
+
+
 def result_json(result: models.Result, *, lang: str, base_url: str,
                 delete_key: str | None = None) -> dict[str, Any]:
     """The result as CONTRACT §4 shows it. `delete_key` only for the answer that created it."""
@@ -356,8 +362,7 @@ def result_json(result: models.Result, *, lang: str, base_url: str,
                 "similarity": entry.get("similarity")}
 
     # Every archetype, most similar first; `archetype` is the first of them.
-    ranking = out.get("archetype_ranking") or ([out["archetype"]] if out.get("archetype") else [])
-    archetypes = [titled(entry) for entry in ranking]
+    archetypes = [titled(entry) for entry in archetype_ranking(out)]
     archetype = dict(archetypes[0]) if archetypes else None
     body: dict[str, Any] = {"token": result.token, "url": result_url(result.token, base_url)}
     if delete_key is not None:

@@ -1,6 +1,7 @@
 """How a result is named: a path's short name, a hybrid, the headline, the label beside a bar."""
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from quiz.bank import Bank
@@ -66,3 +67,23 @@ def short_label(bank: Bank, outcome: dict[str, Any], lang: str) -> str:
 def balanced_line(bank: Bank) -> str:
     return gettext("All your scores lie within %(limit)s points of each other: your answers do not point "
                    "to one path yet.", limit=int(round(bank.hybrid_margin)))
+
+
+def percent(share: Any) -> int:
+    """0.874 → 87 (halves up, as the bars round)."""
+    return int(math.floor(float(share or 0) * 100 + 0.5))
+
+
+def bar_width(score: Any) -> str:
+    """A score's bar length as an SVG percentage."""
+    return f"{max(0.0, min(100.0, float(score))):.1f}%"
+
+
+def archetype_line(bank: Bank, outcome: dict[str, Any], lang: str) -> str:
+    """'Most like: Jeon · 82% similar' for a card or a comparison; empty if the daily life is unknown."""
+    closest = outcome.get("archetype") or {}
+    arch = bank.archetype_by_id.get(closest.get("id"))
+    if arch is None:
+        return ""
+    return gettext("Most like: %(title)s · %(pct)s%% similar", title=bank.text(arch.title, lang),
+                   pct=percent(closest.get("similarity")))

@@ -9,7 +9,6 @@ delete on any process.
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 from typing import Any
 from urllib.parse import urlsplit
@@ -32,7 +31,7 @@ from quiz.web import markdown
 from quiz.web.i18n import LANGUAGES, gettext, select_locale
 from quiz.web.links import base_url, delete_key_for, forget_delete_key
 from quiz.web.results.cache import PageCache
-from quiz.web.results.naming import colour, headline, path_name, short_label
+from quiz.web.results.naming import archetype_line, bar_width, colour, headline, path_name, short_label
 from quiz.web.results.view import build_view
 
 bp = Blueprint("results", __name__)
@@ -159,11 +158,6 @@ def preview_card(result: Any, lang: str) -> preview.Card:
     scores = out.get("scores") or {}
     balanced = bool(out.get("balanced"))
     with force_locale(lang):
-        arch_line = ""
-        if out.get("archetype") and out["archetype"].get("id") in bank.archetype_by_id:
-            arch = bank.archetype_by_id[out["archetype"]["id"]]
-            pct = int(math.floor(float(out["archetype"].get("similarity") or 0) * 100 + 0.5))
-            arch_line = gettext("Most like: %(title)s · %(pct)s%% similar", title=bank.text(arch.title, lang), pct=pct)
         primary = bank.path_by_id.get(out.get("primary"))
         if balanced:  # the page's sentence is too long for one line of the card
             subline = gettext("All path scores lie within %(limit)s points of each other.",
@@ -177,7 +171,7 @@ def preview_card(result: Any, lang: str) -> preview.Card:
             bars=[preview.Bar(path_name(bank, p, lang), float(scores.get(p.id, 0.0)),
                               p.id == out.get("primary") and not balanced)
                   for p in bank.paths],
-            archetype=arch_line,
+            archetype=archetype_line(bank, out, lang),
             footer=gettext("A result is a mirror, not a verdict."),
         )
 
@@ -285,12 +279,7 @@ def compare():
             continue
         bank = service.snapshot_bank(result)
         out = result.outcome or {}
-        archetype = ""
-        if out.get("archetype") and out["archetype"].get("id") in bank.archetype_by_id:
-            arch = bank.archetype_by_id[out["archetype"]["id"]]
-            pct = int(math.floor(float(out["archetype"].get("similarity") or 0) * 100 + 0.5))
-            archetype = gettext("Most like: %(title)s · %(pct)s%% similar", title=bank.text(arch.title, lang), pct=pct)
-        people.append({"token": token, "name": name, "bank": bank, "archetype": archetype,
+        people.append({"token": token, "name": name, "bank": bank, "archetype": archetype_line(bank, out, lang),
                        "label": name or short_label(bank, out, lang),
                        "headline": headline(bank, out, lang), "scores": out.get("scores") or {},
                        "url": url_for("results.show", token=token)})
@@ -311,7 +300,7 @@ def compare():
             score = person["scores"].get(row["id"])
             row["cells"].append({"person": person, "score": score,
                                  "text": preview.score_text(score) if score is not None else None,
-                                 "width": f"{max(0.0, min(100.0, float(score))):.1f}%" if score is not None else None})
+                                 "width": bar_width(score) if score is not None else None})
     html = render_template("results/compare.html", too_many=0, people=people, missing=missing,
                            rows=list(rows.values()), tokens=tokens, names=names, max_compare=MAX_COMPARE,
                            first_five=None)

@@ -3,7 +3,6 @@ the reasons, what would change it, the daily life and the advice and plan chosen
 The routes render it; nothing here reads the request."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,9 +14,11 @@ from quiz.web import markdown
 from quiz.web.i18n import gettext
 from quiz.web.results.naming import (
     balanced_line,
+    bar_width,
     colour,
     headline,
     path_name,
+    percent,
     short_label,
 )
 from quiz.web.results.text import SaidOnce
@@ -42,8 +43,7 @@ class PathRow:
 
     @property
     def width(self) -> str:
-        """The bar's length as an SVG percentage."""
-        return f"{max(0.0, min(100.0, float(self.score))):.1f}%"
+        return bar_width(self.score)
 
 
 @dataclass
@@ -322,18 +322,18 @@ def build_view(result: Any, lang: str) -> ResultView:
         reality = [markdown.render(t) for t in filter(None, map(said.keep, reality_texts))]
 
     archetype = runner_up = None
-    ranking = out.get("archetype_ranking") or ([out["archetype"]] if out.get("archetype") else [])
+    ranking = service.archetype_ranking(out)
     if ranking:
         arch = bank.archetype_by_id.get(ranking[0].get("id"))
         if arch is not None:
             archetype = {"title": bank.text(arch.title, lang),
                          "description": markdown.render(said.keep(bank.text(arch.description, lang))),
-                         "similarity": _percent(ranking[0].get("similarity")),
+                         "similarity": percent(ranking[0].get("similarity")),
                          "from_here": [markdown.render(t) for t in
                                        filter(None, (said.keep(bank.text(x, lang)) for x in composition.archetype))]}
         second = bank.archetype_by_id.get(ranking[1].get("id")) if len(ranking) > 1 else None
         if second is not None:
-            runner_up = {"title": bank.text(second.title, lang), "similarity": _percent(ranking[1].get("similarity"))}
+            runner_up = {"title": bank.text(second.title, lang), "similarity": percent(ranking[1].get("similarity"))}
 
     advice = _advice(bank, lang, by_id, primary, secondary, composition, said)
     steps = []
@@ -360,13 +360,8 @@ def build_view(result: Any, lang: str) -> ResultView:
         process_work_reluctant=reality_first,
         quality=_quality_notes(bank, out.get("quality") or [], lang),
         created_at=service.iso_utc(result.created_at),
-        stability=_percent(stability) if isinstance(stability, (int, float)) else None,
+        stability=percent(stability) if isinstance(stability, (int, float)) else None,
         what_would_change=_changes(bank, out.get("what_would_change") or [], out, short_label(bank, out, lang), lang),
         meta_description=(balanced_line(bank) if balanced else
                           markdown.plain(summaries[0][1]) if summaries else ""),
     )
-
-
-def _percent(share: Any) -> int:
-    """0.874 → 87 (halves up, as the bars round)."""
-    return int(math.floor(float(share or 0) * 100 + 0.5))
