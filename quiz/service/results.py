@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -20,8 +19,9 @@ from sqlalchemy.exc import IntegrityError
 
 from quiz.bank import Bank
 from quiz.extensions import db
+from quiz.lru import LRU
 from quiz.store import drafts, models
-from quiz.store.tokens import new_token
+from quiz.store.tokens import new_token, plausible
 
 # A submission id also fetches the stored result when sent again, so it must be as hard to guess
 # as a token: 16 to 64 URL-safe characters (a UUID, a draft token). "x" or "1" would let anyone
@@ -134,7 +134,7 @@ def submit(bank: Bank, raw_answers: Mapping, *, lang: str = "en",
         try:
             # The snapshot (54 KB of JSON for the shipped bank) is sent once per database and
             # process, not with every submission; see _stored_snapshots.
-            skipped_snapshot = snapshot in _stored_snapshots
+            skipped_snapshot = _stored_snapshots.get(snapshot, False)
             if not skipped_snapshot:
                 _ensure_snapshot(bank)
             # One Core INSERT rather than the ORM's unit of work (a third of a submission's CPU);
@@ -144,7 +144,7 @@ def submit(bank: Bank, raw_answers: Mapping, *, lang: str = "en",
                 drafts.mark_submitted(draft, row["token"], commit=False)
             db.session.commit()
             result = models.Result(**row)
-            _stored_snapshots.add(snapshot)
+            _stored_snapshots[snapshot] = True
             break
         except IntegrityError:
             db.session.rollback()
@@ -156,7 +156,7 @@ def submit(bank: Bank, raw_answers: Mapping, *, lang: str = "en",
                 raise
             # The snapshot we remembered is not there (the database was replaced or restored):
             # forget it and store the result again, snapshot first.
-            _stored_snapshots.discard(snapshot)
+            _stored_snapshots.discard_where(lambda key: key == snapshot)
         except Exception:
             db.session.rollback()
             raise
@@ -168,7 +168,8 @@ _INSERT_RESULT = sa.insert(models.Result.__table__)
 # (database URL, bank content hash) of snapshots this process has seen committed. Snapshots are
 # never deleted (results point at them), so a submission need not resend one that is known to be
 # there; if it is gone after all, the result's foreign key fails and submit stores it again.
-_stored_snapshots: set[tuple[str, str]] = set()
+# Forgetting one only costs sending it again.
+_stored_snapshots = LRU("snapshots known stored", max_entries=256)
 
 
 def _same_submission(existing: models.Result, bank: Bank, clean: Mapping, errors: list) -> models.Result:
@@ -235,7 +236,7 @@ def _ensure_snapshot(bank: Bank) -> None:
 # -- reading -----------------------------------------------------------------------------------
 
 def get_result(token: str) -> models.Result | None:
-    if not isinstance(token, str) or not token or len(token) > 64:
+    if not plausible(token):
         return None
     return db.session.execute(
         sa.select(models.Result).where(models.Result.token == token)).scalar_one_or_none()
@@ -248,7 +249,7 @@ def read_result(token: str) -> Any:
     """The result as a read-only row (the same attribute names as models.Result), or None: one
     Core statement on a pooled connection, for pages that only show it (a fresh results page),
     at half the cost of loading it through the ORM session."""
-    if not isinstance(token, str) or not token or len(token) > 64:
+    if not plausible(token):
         return None
     with db.engine.connect() as conn:
         return conn.execute(_READ_RESULT, {"token": token}).first()
@@ -256,7 +257,7 @@ def read_result(token: str) -> Any:
 
 def result_exists(token: str) -> bool:
     """A primary-key-cheap check that caches make before serving, so no cache outlives a delete."""
-    if not isinstance(token, str) or not token or len(token) > 64:
+    if not plausible(token):
         return False
     # One Core statement on a pooled connection: the ORM session's unit of work costs more than
     # the lookup itself, and this runs before every page served from a cache.
@@ -267,22 +268,21 @@ def result_exists(token: str) -> bool:
 _RESULT_EXISTS = sa.select(models.Result.id).where(models.Result.token == sa.bindparam("token")).limit(1)
 
 
-_snapshots: dict[str, Bank] = {}
-_snapshots_lock = threading.Lock()
+# Parsed snapshots by content hash: a result pins one, and few versions of a bank are ever live.
+_SNAPSHOTS = LRU("bank snapshots", max_entries=64)
 
 
 def snapshot_bank(result: models.Result) -> Bank:
     """The bank the result was scored with (its pinned snapshot), parsed once per hash."""
-    bank = _snapshots.get(result.bank_hash)
+    bank = _SNAPSHOTS.get(result.bank_hash)
     if bank is not None:
         return bank
     snap = db.session.get(models.BankSnapshot, result.bank_hash)
     if snap is None:  # cannot happen with the foreign key; say so plainly if it does
         raise LookupError(f"bank snapshot {result.bank_hash} is missing")
     bank = Bank.from_snapshot(snap.content)
-    with _snapshots_lock:
-        _snapshots.setdefault(result.bank_hash, bank)
-    return _snapshots[result.bank_hash]
+    _SNAPSHOTS[result.bank_hash] = bank
+    return bank
 
 
 # -- deleting ----------------------------------------------------------------------------------

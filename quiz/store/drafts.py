@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from quiz.extensions import db
 from quiz.store.models import Draft, utcnow
-from quiz.store.tokens import new_token
+from quiz.store.tokens import new_token, plausible
 
 LIFETIME = timedelta(days=7)  # after the last save; quiz.store.db.purge_expired_drafts deletes them
 
@@ -44,7 +44,7 @@ def create(bank_id: str, lang: str) -> Draft:
 def load(token: str, for_update: bool = False) -> Draft | None:
     """The draft with this token, or None. `for_update` locks the row (PostgreSQL) so two tabs
     saving at once cannot overwrite each other's answers; SQLite serialises writers anyway."""
-    if not token or len(token) > 64:
+    if not plausible(token):
         return None
     return db.session.get(Draft, token, with_for_update=for_update or None)
 
@@ -59,7 +59,7 @@ _PEEK = (sa.select(_TABLE.c.token, _TABLE.c.bank_id, _TABLE.c.answers, _TABLE.c.
 def peek(token: str) -> Any:
     """A read-only view of the draft (token, bank_id, answers, lang, result_token, updated_at),
     or None: one Core SELECT, for the pages that only show a draft (a third of an ORM load)."""
-    if not token or len(token) > 64:
+    if not plausible(token):
         return None
     # A pooled connection of its own, not the ORM session: the session's transaction
     # bookkeeping cost more than the lookup (as for service.result_exists).

@@ -9,3 +9,8 @@ TOKEN_BYTES = 24
 
 def new_token() -> str:
     return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def plausible(token: object) -> bool:
+    """Could this be one of our tokens? Anything else (empty, too long, not text) is not looked up."""
+    return isinstance(token, str) and 0 < len(token) <= 64
