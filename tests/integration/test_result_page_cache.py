@@ -41,6 +41,16 @@ def test_a_page_too_big_for_the_cache_is_still_served_whole(tmp_path):
     assert first.headers["ETag"] == second.headers["ETag"]
 
 
+def test_a_cache_of_zero_bytes_keeps_nothing(tmp_path):
+    # 0 means off (a benchmark that wants every request rendered), not "use the default".
+    app = make_app(tmp_path, QUIZ_RESULT_PAGE_CACHE_BYTES=0)
+    client = app.test_client()
+    token = _submit(client)["token"]
+    assert client.get(f"/r/{token}?lang=en").status_code == 200
+    cache = app.extensions["result_pages"]
+    assert cache.max_bytes == 0 and cache.bytes == 0
+
+
 def test_pages_pushed_out_of_a_small_cache_come_back_the_same_and_deleted_ones_stay_gone(tmp_path):
     app = make_app(tmp_path, QUIZ_RESULT_PAGE_CACHE_BYTES=12_000)  # a few compressed pages
     client = app.test_client()

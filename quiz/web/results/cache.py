@@ -16,7 +16,7 @@ class PageCache:
     ever read after the result's row was found, and cleared of a token when this process deletes it.
     """
 
-    def __init__(self, max_bytes: int = 8 * 1024 * 1024):
+    def __init__(self, max_bytes: int):
         self._pages = LRU("results pages", max_bytes=max_bytes, size=lambda page: len(page[0]))
 
     @property

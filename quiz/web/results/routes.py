@@ -41,8 +41,7 @@ MAX_COMPARE = 5
 
 @bp.record_once
 def _setup(state: Any) -> None:
-    state.app.extensions["result_pages"] = PageCache(
-        state.app.config.get("QUIZ_RESULT_PAGE_CACHE_BYTES") or 8 * 1024 * 1024)
+    state.app.extensions["result_pages"] = PageCache(state.app.config["QUIZ_RESULT_PAGE_CACHE_BYTES"])
 
 
 def page_cache() -> PageCache:
@@ -67,27 +66,23 @@ service.on_delete(_forget_everywhere)
 
 # -- headers ----------------------------------------------------------------------------------
 
-def _private(response: Response) -> Response:
+@bp.after_request
+def _not_indexed(response: Response) -> Response:
+    # A result is shared by its link, never found by a search engine.
     response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _private(response: Response) -> Response:
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
 def _public(response: Response, etag: str) -> Response:
     """Shareable, but revalidated on every use (cheap with the ETag): a delete must win at once."""
-    response.headers["X-Robots-Tag"] = "noindex"
     response.headers["Cache-Control"] = "public, no-cache"
     response.set_etag(etag)
     return response.make_conditional(request)
-
-
-def share_base() -> str:
-    return base_url()
-
-
-def _owner_key(token: str) -> str | None:
-    """The delete key, if this browser's session holds one (given at submission)."""
-    return delete_key_for(token)
 
 
 # -- routes -----------------------------------------------------------------------------------
@@ -102,8 +97,8 @@ def show(token: str):
     # English). The link the taker shares carries ?lang= of the result, so a friend opening it,
     # and the bot that unfurls it, see what the taker saw.
     lang = select_locale()
-    owner_key = _owner_key(token)
-    base = share_base()
+    owner_key = delete_key_for(token)  # held by this browser's session since it submitted
+    base = base_url()
     cache_key = (token, lang, base)
     # Only plain addresses are cached: the language links repeat any other query arguments.
     cacheable = owner_key is None and set(request.args) <= {"lang"}
@@ -178,7 +173,7 @@ def preview_card(result: Any, lang: str) -> preview.Card:
 
 @bp.get("/r/<token>.png")
 def preview_png(token: str):
-    result = service.get_result(token)  # checked first, every time: no cached file outlives a delete
+    result = service.read_result(token)  # checked first, every time: no cached file outlives a delete
     if result is None:
         abort(404)
     lang = _image_lang(result)
@@ -268,9 +263,7 @@ def compare():
         html = render_template("results/compare.html", too_many=len(pairs), people=[], missing=[],
                                rows=[], tokens=tokens[:MAX_COMPARE], names=names[:MAX_COMPARE],
                                max_compare=MAX_COMPARE, first_five=_compare_url(pairs[:MAX_COMPARE]))
-        response = Response(html, status=400, mimetype="text/html")
-        response.headers["X-Robots-Tag"] = "noindex"
-        return response
+        return Response(html, status=400, mimetype="text/html")
     people, missing = [], []
     for token, name in pairs:
         result = service.get_result(token)
@@ -305,6 +298,5 @@ def compare():
                            rows=list(rows.values()), tokens=tokens, names=names, max_compare=MAX_COMPARE,
                            first_five=None)
     response = Response(html, mimetype="text/html")
-    response.headers["X-Robots-Tag"] = "noindex"
     response.headers["Cache-Control"] = "no-cache"
     return response

@@ -122,10 +122,6 @@ def _number(bank: Bank, number: int) -> int:
     return number
 
 
-def _lang() -> str:
-    return i18n.select_locale()
-
-
 # -- start ----------------------------------------------------------------------------------------
 
 @bp.get("/quiz/<bank_id>")
@@ -141,7 +137,7 @@ def begin(bank_id: str):
     if not form.validate():
         notice = gettext("Your session had expired. Please press Start again.")
         return render_template("take/start.html", bank=bank, notice=notice)
-    draft = drafts.create(bank.id, _lang())
+    draft = drafts.create(bank.id, i18n.select_locale())
     remember.remember(draft)
     return redirect(url_for("take.page", bank_id=bank.id, token=draft.token, number=1), 303)
 
@@ -210,7 +206,7 @@ def save_page(bank_id: str, token: str, number: int):
     draft = _draft(bank, token, for_update=True, allow_expired=True)
     number = _number(bank, number)
     switching = _language_asked()
-    lang = _lang()
+    lang = i18n.select_locale()
     form = page_form(bank, number, formdata=request.form)
     form.validate()
     given, cleared = form.answers()
@@ -357,7 +353,7 @@ def submit(bank_id: str, token: str):
     errors = _missing_errors(bank, answers)
     if errors:
         return _render_review(bank, draft, errors=errors)
-    lang = _lang()
+    lang = i18n.select_locale()
     try:
         # The draft token is the submission id: a resubmitted POST stores nothing new.
         submission = service.submit(bank, answers, lang=lang, submission_id=draft.token, draft=draft)
