@@ -107,7 +107,7 @@ def submit(bank: Bank, raw_answers: Mapping, *, lang: str = "en",
     from quiz.engine import analyse, score, validate_answers
 
     clean, errors = validate_answers(bank, raw_answers)
-    existing = _by_submission_id(submission_id) if submission_id is not None else None
+    existing = result_for_submission(submission_id) if submission_id is not None else None
     if existing is not None:
         # A retry: answer with what is stored, but only if it is the same submission.
         return Submission(_same_submission(existing, bank, clean, errors), False, None)
@@ -149,7 +149,7 @@ def submit(bank: Bank, raw_answers: Mapping, *, lang: str = "en",
         except IntegrityError:
             db.session.rollback()
             if submission_id is not None:
-                existing = _by_submission_id(submission_id)
+                existing = result_for_submission(submission_id)
                 if existing is not None:  # a concurrent request with the same id won the race
                     return Submission(_same_submission(existing, bank, clean, errors), False, None)
             if not skipped_snapshot:
@@ -200,10 +200,6 @@ def _jsonable(clean: Mapping) -> dict[str, Any]:
 
 def result_for_submission(submission_id: str) -> models.Result | None:
     """The result stored under a submission id, if any."""
-    return _by_submission_id(submission_id)
-
-
-def _by_submission_id(submission_id: str) -> models.Result | None:
     return db.session.execute(
         sa.select(models.Result).where(models.Result.submission_id == submission_id)).scalar_one_or_none()
 
