@@ -33,6 +33,12 @@ class MeaningChecker:
         line, col = self.doc.where_key(path) if key else self.doc.where(path)
         self.problems.append(Problem(code, self.filename, line, col, ctx))
 
+    def check_path_id(self, pid: Any, path: tuple[Any, ...], key: bool = False) -> None:
+        """BANK_002, with a 'did you mean', where `pid` names no path (`key`: it is a mapping key)."""
+        if pid not in self.path_ids:
+            self.add(ErrorCode.BANK_002, path, key=key, id=pid,
+                     suggestion=suggest(pid, self.path_ids), known=", ".join(self.path_ids))
+
     def items(self, key: str) -> list[tuple[tuple[Any, ...], dict]]:
         seq = self.data.get(key)
         if not isinstance(seq, list):
@@ -91,11 +97,14 @@ class MeaningChecker:
             self.check_question(path, q, list(sections))
         flags_set: set[str] = set()
         read_by_rules: set[str] = set()
+        scored_paths: set[str] = set()
         for path, rule in self.items("rules"):
             read_by_rules |= self.check_condition(rule.get("when"), path + ("when",))
             then = rule.get("then")
             if isinstance(then, dict):
                 self.check_points(then.get("points"), path + ("then", "points"))
+                if isinstance(then.get("points"), dict):
+                    scored_paths |= {k for k, v in then["points"].items() if v and isinstance(k, str)}
                 if isinstance(then.get("flag"), str):
                     flags_set.add(then["flag"])
         for path, c in self.items("contradictions"):
@@ -104,11 +113,6 @@ class MeaningChecker:
         for path, block in self.content_blocks():
             read_by_rules |= self.check_condition(block.get("when"), path + ("when",), flags=flags_set)
         self.check_pairs()
-        scored_paths: set[str] = set()
-        for path, rule in self.items("rules"):
-            then = rule.get("then")
-            if isinstance(then, dict) and isinstance(then.get("points"), dict):
-                scored_paths |= {k for k, v in then["points"].items() if v and isinstance(k, str)}
         for path, q in self.items("questions"):
             pts = [q.get("weights")] + [o.get("points") for o in _list(q.get("options")) if isinstance(o, dict)]
             gives = {k for p in pts if isinstance(p, dict) for k, v in p.items() if v and isinstance(k, str)}
@@ -170,9 +174,7 @@ class MeaningChecker:
         if not isinstance(points, dict) or not self.path_ids:
             return
         for key in points:
-            if key not in self.path_ids:
-                self.add(ErrorCode.BANK_002, path + (key,), key=True, id=key,
-                         suggestion=suggest(key, self.path_ids), known=", ".join(self.path_ids))
+            self.check_path_id(key, path + (key,), key=True)
 
     def check_question(self, path: tuple[Any, ...], q: dict, section_ids: list[str]) -> None:
         qtype = q.get("type")
@@ -246,9 +248,8 @@ class MeaningChecker:
             if not isinstance(ids, list):
                 continue
             for i, pid in enumerate(ids):
-                if isinstance(pid, str) and self.path_ids and pid not in self.path_ids:
-                    self.add(ErrorCode.BANK_002, path + ("paths", i), id=pid,
-                             suggestion=suggest(pid, self.path_ids), known=", ".join(self.path_ids))
+                if isinstance(pid, str) and self.path_ids:
+                    self.check_path_id(pid, path + ("paths", i))
             if len(ids) == 2 and all(isinstance(x, str) for x in ids):
                 key = frozenset(ids)
                 if len(key) == 1:
@@ -336,9 +337,7 @@ class MeaningChecker:
         profile = a.get("profile")
         if isinstance(profile, dict) and self.path_ids:
             for key in profile:
-                if key not in self.path_ids:
-                    self.add(ErrorCode.BANK_002, path + ("profile", key), key=True, id=key,
-                             suggestion=suggest(key, self.path_ids), known=", ".join(self.path_ids))
+                self.check_path_id(key, path + ("profile", key), key=True)
             missing = [p for p in self.path_ids if p not in profile]
             if missing:
                 self.add(ErrorCode.BANK_014, path + ("profile",), problem=f"lacks path(s) {', '.join(missing)}")

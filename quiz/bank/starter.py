@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from quiz.bank.model import LANG
+
 # Each localised text of the starter, by key: (English, Korean).
 TEXTS: dict[str, tuple[str, str]] = {
     "title": ("My first bank: which kind of work suits you?", "나의 첫 문항집: 어떤 일이 나에게 맞을까?"),
@@ -131,7 +133,7 @@ rules:                        # conditions on answers -> points, flags, advice
     then: {{points: {{thinker: 1}}}}
 """
 
-_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+_LANG = re.compile(LANG)
 
 
 def _quote(text: str) -> str:
