@@ -288,13 +288,19 @@ def init_command(path: str, languages: str) -> None:
         os.makedirs(folder, exist_ok=True)
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(starter.render(bank_id[:64], langs))
-    _bank, problems = check_file(path, _display(path))
-    for p in problems:
-        click.echo(p.render())
+    status = _check_written(path)
     click.echo(f"wrote {_display(path)} (bank '{bank_id[:64]}', languages {', '.join(langs)}). "
                f"Next: edit it, then `flask --app app quiz check {_display(path)}` and "
                f"`flask --app app quiz simulate {_display(path)}`.")
-    sys.exit(1 if any(p.severity == "error" for p in problems) else 0)
+    sys.exit(status)
+
+
+def _check_written(path: str) -> int:
+    """After a command wrote a bank file: print what `quiz check` finds in it; 1 if any is an error."""
+    _bank, problems = check_file(path, _display(path))
+    for p in problems:
+        click.echo(p.render())
+    return 1 if any(p.severity == "error" for p in problems) else 0
 
 
 # -- translations ------------------------------------------------------------------------------
@@ -377,7 +383,4 @@ def translations_import(csv_file: str, bank_ref: str | None) -> None:
         click.echo(f"unknown: {where}: no such text in the bank now", err=True)
     click.echo(f"{_display(path)}: {result.written} texts written, {result.unchanged} already so, "
                f"{len(result.stale)} stale, {len(result.unknown)} unknown")
-    _bank, problems = check_file(path, _display(path))
-    for p in problems:
-        click.echo(p.render())
-    sys.exit(1 if any(p.severity == "error" for p in problems) else 0)
+    sys.exit(_check_written(path))
