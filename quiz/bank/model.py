@@ -217,6 +217,12 @@ class Question(Model):
     def option_by_id(self) -> dict[str, Option]:
         return {o.id: o for o in self.options}
 
+    @cached_property
+    def scored_paths(self) -> tuple[str, ...]:
+        """The paths this question can give points to (a non-zero weight or option points), sorted."""
+        return tuple(sorted({p for p, w in self.weights.items() if w} |
+                            {p for o in self.options for p, v in o.points.items() if v}))
+
 
 class Bank(Model):
     """A validated bank. Build it with `load_bank` or `check_file`, which also check meaning."""

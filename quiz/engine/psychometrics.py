@@ -24,8 +24,7 @@ PAF_ITERATIONS = 100
 
 def item_matrix(bank: Bank, outcomes: Iterable[Mapping[str, Any]], path: str) -> tuple[list[str], np.ndarray]:
     """(item ids, results × items matrix of the points each item gave `path`)."""
-    items = [q.id for q in bank.questions
-             if (q.weights.get(path) or any(o.points.get(path) for o in q.options))]
+    items = [q.id for q in bank.questions if path in q.scored_paths]
     index = {qid: i for i, qid in enumerate(items)}
     rows = []
     for outcome in outcomes:

@@ -97,9 +97,7 @@ def compute_stats(bank: Bank) -> dict[str, Any]:
     distribution: dict[str, Counter] = defaultdict(Counter)
     scale_moments: dict[str, _Moments] = defaultdict(_Moments)
     item_rest: dict[tuple[str, str], _Moments] = defaultdict(_Moments)
-    scored_paths = {q.id: sorted({p for p, w in q.weights.items() if w} |
-                                 {p for o in q.options for p, v in o.points.items() if v})
-                    for q in bank.questions}
+    scored_paths = {q.id: q.scored_paths for q in bank.questions}
     sample: list[dict[str, Any]] = []  # a reservoir of outcomes for the reliability figures
     rnd = random.Random(RESERVOIR_SEED)
     for result in stream_results(bank.id, bank.version):
