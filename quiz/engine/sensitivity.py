@@ -32,6 +32,7 @@ from quiz.engine.answers import Answer
 from quiz.engine.extremes import _question_groups
 from quiz.engine.rules import bank_store, per_bank, questions_read
 from quiz.engine.scoring import EPSILON, _place, _tables, outcome_key, score
+from quiz.lru import LRU
 
 # At most this many change sets are returned, each of at most MAX_CHANGES changes.
 MAX_RESULTS = 3
@@ -50,9 +51,9 @@ TRIPLE_SEEDS = 16
 # always give the same figure.
 STABILITY_DRAWS = 200
 STABILITY_SEED = 20_260_101
-# Resample weights kept per bank: one set per set of answered questions (one, when every
-# question is required), draw count and seed.
-RESAMPLES_KEPT = 16
+# Resample weights kept, over all banks: one set per bank, set of answered questions (one, when
+# every question is required), draw count and seed; about 60 KB each for the shipped bank.
+RESAMPLES_KEPT = 64
 
 
 # A set of changes whose 0–100 scores lie this close to a boundary of the outcome (two paths
@@ -98,6 +99,7 @@ class _Bank:
     """What the analysis needs from a bank, built once per bank content (`_bank`)."""
 
     def __init__(self, bank: Bank):
+        self.content_hash = bank.content_hash
         self.t = t = _tables(bank)
         self.n = n = t.n
         self.path_ids = t.path_ids
@@ -212,15 +214,13 @@ class _Bank:
 
         # For the bootstrap: each point-giving question's own lowest and highest points per path
         # over its answers (unanswered included when optional), as the bounds count them.
-        index = {p: i for i, p in enumerate(t.path_ids)}
         self.q_lo = np.zeros((qn, n))
         self.q_hi = np.zeros((qn, n))
         for i, q in enumerate(questions):
             if self.gives_points[i]:
-                groups = _question_groups(q, index, [])
+                groups = _question_groups(q, self.path_pos, [])
                 self.q_lo[i] = [min(g.lo[p] for g in groups) for p in range(n)]
                 self.q_hi[i] = [max(g.hi[p] for g in groups) for p in range(n)]
-        self.resamples: dict[tuple[tuple[int, ...], int, int], _Resampled] = {}
 
     def place_of(self, i: int, answer: Any) -> int:
         """`answer`'s place in question i's domain (None: unanswered, the last place)."""
@@ -256,16 +256,14 @@ class _Bank:
 
     def resampled(self, drawn: tuple[int, ...], draws: int, seed: int) -> _Resampled:
         """The bootstrap's weights over the questions `drawn` and the bounds they move, built
-        once per bank, set of questions, draw count and seed (at most RESAMPLES_KEPT kept)."""
-        key = (drawn, draws, seed)
-        found = self.resamples.get(key)
+        once per bank, set of questions, draw count and seed (_RESAMPLES)."""
+        key = (self.content_hash, drawn, draws, seed)
+        found = _RESAMPLES.get(key)
         if found is None:
             w = np.ascontiguousarray(self._weights_minus_one(len(drawn), draws, seed).T)
             idx = list(drawn)
             found = _Resampled(w, self.lo_col + self.q_lo[idx].T @ w, self.hi[:, None] + self.q_hi[idx].T @ w)
-            while len(self.resamples) >= RESAMPLES_KEPT:
-                self.resamples.pop(next(iter(self.resamples)))
-            self.resamples[key] = found
+            _RESAMPLES[key] = found
         return found
 
     @staticmethod
@@ -346,6 +344,7 @@ class _Bank:
 
 
 _BANKS = bank_store("sensitivity tables")
+_RESAMPLES = LRU("bootstrap resamples", max_entries=RESAMPLES_KEPT)
 
 
 def _bank(bank: Bank) -> _Bank:
