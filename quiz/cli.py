@@ -131,11 +131,23 @@ def simulate_command(bank_ref: str, n: int, seed: int) -> None:
     sys.exit(1 if audit.unreachable else 0)
 
 
-@quiz_cli.command("purge-drafts")
-def purge_drafts_command() -> None:
-    """Delete "continue later" drafts untouched for 7 days (for cron; the app also does it)."""
-    from quiz.store.db import purge_expired_drafts
-    click.echo(f"{purge_expired_drafts()} expired drafts deleted")
+@quiz_cli.command("purge")
+@click.option("--dry-run", is_flag=True, help="Count what has expired; delete nothing.")
+def purge_command(dry_run: bool) -> None:
+    """Delete drafts untouched for QUIZ_DRAFT_DAYS (default 7) and, when QUIZ_RESULT_DAYS is set,
+    results older than that; print the counts.
+
+    For cron or a systemd timer (docs/deploy.md); each server process also deletes a small batch
+    once an hour.
+    """
+    from quiz import service
+    purged = service.purge_expired(dry_run=dry_run)
+    verb = "would be deleted" if dry_run else "deleted"
+    results = (f"{purged.results} result{'s' if purged.results != 1 else ''} created before "
+               f"{purged.result_cutoff:%Y-%m-%d %H:%M} UTC {verb}" if purged.result_cutoff is not None
+               else "results are kept (QUIZ_RESULT_DAYS is not set)")
+    click.echo(f"{purged.drafts} expired draft{'s' if purged.drafts != 1 else ''} (last saved before "
+               f"{purged.draft_cutoff:%Y-%m-%d %H:%M} UTC) {verb}; {results}")
 
 
 # -- reports on stored results ------------------------------------------------------------------

@@ -13,11 +13,13 @@ from quiz.service.results import (
                                   archetype_ranking,
                                   check_submission_id,
                                   delete_result,
+                                  forget_deleted,
                                   get_result,
                                   iso_utc,
                                   key_matches,
                                   new_token,
                                   on_delete,
+                                  purge_expired,
                                   read_result,
                                   result_exists,
                                   result_for_submission,
@@ -29,7 +31,8 @@ from quiz.service.results import (
 
 __all__ = [
     "SUBMISSION_ID_MAX", "SUBMISSION_ID_MIN", "SUBMISSION_ID_PATTERN", "InvalidAnswers", "InvalidSubmissionId",
-    "Submission", "SubmissionConflict", "archetype_ranking", "check_submission_id", "delete_result", "get_result", "iso_utc",
-    "key_matches", "new_token", "on_delete", "read_result", "result_exists", "result_for_submission",
+    "Submission", "SubmissionConflict", "archetype_ranking", "check_submission_id", "delete_result", "forget_deleted",
+    "get_result", "iso_utc", "key_matches", "new_token", "on_delete", "purge_expired", "read_result", "result_exists",
+    "result_for_submission",
     "result_json", "result_url", "snapshot_bank", "submit",
 ]

@@ -20,7 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from quiz.bank import Bank
 from quiz.extensions import db
 from quiz.lru import LRU
-from quiz.store import drafts, models
+from quiz.store import drafts, models, retention
+from quiz.store import results as store_results
 from quiz.store.tokens import new_token, plausible
 
 # A submission id also fetches the stored result when sent again, so it must be as hard to guess
@@ -313,19 +314,33 @@ def delete_result(token: str, key: str | None) -> bool:
         return False
     try:
         # The result and its draft (which holds the same answers and the result's token) go
-        # together, in one transaction: nothing of the taker's answers is left behind.
-        db.session.execute(sa.delete(models.Result).where(models.Result.id == result.id))
-        drafts.delete_for_result(result.token, result.submission_id)
+        # together, in one transaction: nothing of the taker's answers is left behind. The
+        # retention purge deletes through the same store function.
+        store_results.delete_results([result.id])
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
-    for callback in list(_on_delete):
-        try:
-            callback(token)
-        except Exception:  # noqa: BLE001  a stale cache entry is checked against the row anyway
-            pass
+    forget_deleted([token])
     return True
+
+
+def forget_deleted(tokens: list[str]) -> None:
+    """Tell every `on_delete` callback of this process that these results are gone."""
+    for token in tokens:
+        for callback in list(_on_delete):
+            try:
+                callback(token)
+            except Exception:  # noqa: BLE001  a stale cache entry is checked against the row anyway
+                pass
+
+
+def purge_expired(*, dry_run: bool = False) -> retention.Purged:
+    """`quiz purge`: delete drafts and results past QUIZ_DRAFT_DAYS and QUIZ_RESULT_DAYS (or, with
+    `dry_run`, count them), and drop this host's copies of the results that went."""
+    purged = retention.purge(dry_run=dry_run)
+    forget_deleted(purged.tokens)
+    return purged
 
 
 # -- presenting --------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """The database: SQLAlchemy bound to the app, SQLite tuned for several processes, PostgreSQL pooled
-per worker, the migrations, and the expiry of old drafts.
+per worker, the migrations, and the hourly expiry of old drafts and results.
 
 The same models and migrations run on SQLite (the default, one host) and PostgreSQL (several
 processes and hosts); docs/deploy.md has the operator's side of the settings below.
@@ -10,8 +10,8 @@ import logging
 import os
 import re
 import time
+from collections.abc import Callable
 from contextvars import ContextVar, Token
-from datetime import datetime, timezone
 
 import click
 import sqlalchemy as sa
@@ -53,7 +53,7 @@ def done_reading(token: Token) -> None:
     _read_only.reset(token)
 _WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
-# Opportunistic expiry: each process deletes a bounded batch of expired drafts this often.
+# Opportunistic expiry: each process deletes a bounded batch of expired drafts and results this often.
 PURGE_INTERVAL_S = 3600
 PURGE_BATCH = 1000
 
@@ -161,32 +161,20 @@ def engine_options(url: str) -> dict:
             "connect_args": _postgres_options(url)}
 
 
-# --- Drafts -----------------------------------------------------------------------------------
+# --- Expiry -----------------------------------------------------------------------------------
 
-def purge_expired_drafts(now: datetime | None = None, limit: int | None = None) -> int:
-    """Delete drafts past their lifetime (quiz.store.drafts.LIFETIME, 7 days after their last save),
-    at most `limit` of them; return how many went."""
-    from quiz.store.drafts import LIFETIME
-    from quiz.store.models import Draft
-    cutoff = (now or datetime.now(timezone.utc)) - LIFETIME
-    expired = sa.select(Draft.token).where(Draft.updated_at < cutoff)
-    if limit is not None:
-        expired = expired.order_by(Draft.updated_at).limit(limit)
-    result = db.session.execute(sa.delete(Draft).where(Draft.token.in_(expired)))
-    db.session.commit()
-    return result.rowcount or 0
-
-
-def purge_when_due(app: Flask) -> None:
-    """Delete a bounded batch of expired drafts, at most once per interval per process. The web
-    layer calls it after a response to a write has been sent, so no taker waits for it."""
+def purge_when_due(app: Flask, after_delete: Callable[[list[str]], None] | None = None) -> None:
+    """Delete a bounded batch of expired drafts and results (quiz.store.retention), at most once
+    per interval per process. The web layer calls it after a response to a write has been sent,
+    so no taker waits for it; `after_delete` gets the tokens of the results that went."""
     if time.monotonic() >= app.extensions["quiz_db"]["next_purge"]:
-        _opportunistic_purge(app)
+        _opportunistic_purge(app, after_delete)
 
 
-def _opportunistic_purge(app: Flask) -> None:
+def _opportunistic_purge(app: Flask, after_delete: Callable[[list[str]], None] | None = None) -> None:
     # Runs after a response has been sent (call_on_close), at most once per interval per process,
     # so no operator has to remember a cron job and no taker waits for it.
+    from quiz.store import retention
     state = app.extensions["quiz_db"]
     now = time.monotonic()
     if now < state["next_purge"]:
@@ -194,11 +182,13 @@ def _opportunistic_purge(app: Flask) -> None:
     state["next_purge"] = now + PURGE_INTERVAL_S
     try:
         with app.app_context():
-            deleted = purge_expired_drafts(limit=PURGE_BATCH)
-            if deleted:
-                log.info("deleted %d expired drafts", deleted)
+            purged = retention.purge(limit=PURGE_BATCH)
+            if purged.drafts or purged.results:
+                log.info("deleted %d expired drafts and %d expired results", purged.drafts, purged.results)
+            if purged.tokens and after_delete is not None:
+                after_delete(purged.tokens)
     except Exception:
-        log.exception("expired-draft purge failed; will retry in %ss", PURGE_INTERVAL_S)
+        log.exception("expiry purge failed; will retry in %ss", PURGE_INTERVAL_S)
 
 
 # --- Migrations -------------------------------------------------------------------------------

@@ -10,13 +10,23 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
 from quiz.extensions import db
 from quiz.store.models import Draft, utcnow
 from quiz.store.tokens import new_token, plausible
 
-LIFETIME = timedelta(days=7)  # after the last save; quiz.store.db.purge_expired_drafts deletes them
+# After the last save; QUIZ_DRAFT_DAYS changes it, and quiz.store.retention purges what is past it.
+LIFETIME = timedelta(days=7)
 
+
+def lifetime() -> timedelta:
+    """How long a draft lives after its last save: QUIZ_DRAFT_DAYS (default 7 days)."""
+    try:
+        days = current_app.config.get("QUIZ_DRAFT_DAYS")
+    except RuntimeError:  # no app: the default
+        days = None
+    return timedelta(days=days) if days else LIFETIME
 
 
 def _aware(moment: datetime) -> datetime:
@@ -25,8 +35,8 @@ def _aware(moment: datetime) -> datetime:
 
 
 def expires_at(draft: Draft) -> datetime:
-    """A draft lives for LIFETIME after its last save, so a taker who keeps going keeps it."""
-    return _aware(draft.updated_at) + LIFETIME
+    """A draft lives for `lifetime()` after its last save, so a taker who keeps going keeps it."""
+    return _aware(draft.updated_at) + lifetime()
 
 
 def is_expired(draft: Draft, now: datetime | None = None) -> bool:
@@ -96,7 +106,14 @@ def delete_for_result(result_token: str, submission_id: str | None = None) -> in
     that points at it (`result_token`), and the one whose token was its submission id (the quiz
     submits a draft under its own token). A deleted result must leave no copy of the answers, nor
     a "continue later" link that still leads to it. Returns how many drafts went."""
-    match = _TABLE.c.result_token == result_token
-    if submission_id:
-        match = sa.or_(match, _TABLE.c.token == submission_id)
+    return delete_for_results([result_token], [submission_id] if submission_id else [])
+
+
+def delete_for_results(result_tokens: list[str], submission_ids: list[str]) -> int:
+    """`delete_for_result` for many results at once (quiz.store.results.delete_results)."""
+    if not result_tokens and not submission_ids:
+        return 0
+    match = _TABLE.c.result_token.in_(result_tokens)
+    if submission_ids:
+        match = sa.or_(match, _TABLE.c.token.in_(submission_ids))
     return db.session.execute(sa.delete(_TABLE).where(match)).rowcount or 0

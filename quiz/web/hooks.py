@@ -69,9 +69,11 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def schedule_purge(response):
-        # Expired drafts go in small batches after a write's response is sent: no cron needed.
+        # Expired drafts and results go in small batches after a write's response is sent: no
+        # cron needed. This process's copies of the results that went go with them.
         if request.method not in SAFE_METHODS:
-            response.call_on_close(lambda: store_db.purge_when_due(app))
+            from quiz import service
+            response.call_on_close(lambda: store_db.purge_when_due(app, after_delete=service.forget_deleted))
         return response
 
     @app.after_request
