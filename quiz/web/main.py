@@ -20,6 +20,16 @@ def index():
     return response
 
 
+@bp.get("/privacy")
+def privacy():
+    """What is kept, for how long, how to delete it, and who runs this instance (QUIZ_OPERATOR);
+    the figures come from the settings that enforce them (QUIZ_DRAFT_DAYS, QUIZ_RESULT_DAYS)."""
+    from flask import current_app
+    config = current_app.config
+    return render_template("main/privacy.html", operator=config.get("QUIZ_OPERATOR"),
+                           draft_days=config.get("QUIZ_DRAFT_DAYS") or 7, result_days=config.get("QUIZ_RESULT_DAYS"))
+
+
 def _migration_head() -> str | None:
     """The newest migration revision in this checkout, read once per process."""
     from flask import current_app
