@@ -44,18 +44,26 @@
     });
   }
 
-  // "Choose up to N": once N boxes are ticked the others are disabled until one is unticked,
-  // so a 4th pick cannot happen. The server still checks (the page works without this).
+  // "Choose up to N": every box stays usable (a taker may tick a new one before unticking an old
+  // one); past the limit, the live line under the hint says so at once, in the page's words
+  // (data-over), and clears when the ticks are back within it. The server checks too, and the page
+  // works without this.
   each(document.querySelectorAll("fieldset[data-max]"), function (fieldset) {
     var max = parseInt(fieldset.getAttribute("data-max"), 10);
+    var words = fieldset.getAttribute("data-over") || "";
+    var line = fieldset.querySelector(".live");
     var boxes = fieldset.querySelectorAll("input[type=checkbox]");
-    var limit = function () {
+    if (!line || !max) { return; }
+    var count = function () {
       var ticked = 0;
       each(boxes, function (b) { ticked += b.checked ? 1 : 0; });
-      each(boxes, function (b) { b.disabled = !b.checked && ticked >= max; });
+      var over = ticked > max;
+      line.textContent = over ? words.replace("{n}", String(ticked)) : "";
+      fieldset.classList.toggle("over", over);
     };
-    fieldset.addEventListener("change", limit);
-    limit();
+    fieldset.addEventListener("change", count);
+    // A page the server sent back with this very problem already says so: no second message.
+    if (!fieldset.classList.contains("invalid")) { count(); }
   });
 
   // One press of a submit button sends one form: a double tap on a slow phone must not post

@@ -14,12 +14,12 @@ pytestmark = pytest.mark.browser
 
 UI = {
     "en": {"start": "Start", "next": "Next", "back": "Back", "review": "Check your answers",
-           "submit": "Submit my answers", "step": "Step 1 of 2", "problem": "There is a problem",
+           "submit": "Submit my answers", "step": "Questions 1–2 of 4 · about 1 minute left", "problem": "There is a problem",
            "scale_error": "Choose a point on the scale.", "save": "Save and continue later",
            "saved": "Your answers are saved", "question": "I enjoy fundamentals.", "option": "Ship a feature",
            "tool": "PyTorch", "other_option": "Fix the pipeline", "return": "Save and go back to your answers"},
     "ko": {"start": "시작하기", "next": "다음", "back": "이전", "review": "답변 확인하기",
-           "submit": "답변 제출하기", "step": "2단계 중 1단계", "problem": "확인이 필요해요",
+           "submit": "답변 제출하기", "step": "4문항 중 1–2번 · 약 1분 남았어요", "problem": "확인이 필요해요",
            "scale_error": "해당하는 정도를 하나 골라 주세요.", "save": "저장하고 나중에 이어 하기",
            "saved": "답변을 저장했어요", "question": "기본기 공부가 좋다.", "option": "기능 출시",
            "tool": "PyTorch", "other_option": "파이프라인 수리", "return": "저장하고 답변 확인으로 돌아가기"},
@@ -39,6 +39,12 @@ def press(page, name: str) -> None:
 
 def focused(page) -> str:
     return page.evaluate("() => { const e = document.activeElement; return e ? (e.id || e.className || e.tagName) : '' }")
+
+
+def in_view(page, selector: str) -> bool:
+    """Whether the whole of `selector`'s box is inside the viewport."""
+    box, size = page.locator(selector).bounding_box(), page.viewport_size
+    return bool(box) and box["y"] >= 0 and box["y"] + box["height"] <= size["height"]
 
 
 def watch_for_trouble(page) -> list[str]:
@@ -63,7 +69,7 @@ def test_the_whole_quiz_in_a_browser(page, live_server, live_app, js_enabled, la
     press(page, ui["start"])
     assert re.search(r"/quiz/tiny/[A-Za-z0-9_-]{32}/1$", page.url)
     assert page.get_by_text(ui["step"]).is_visible()
-    assert page.locator("progress").get_attribute("value") == "1"
+    assert page.locator("progress").get_attribute("value") == "0"  # nothing done before the first answer
     assert page.get_by_text(ui["question"]).is_visible()
 
     # Next without answering: the error summary is at the top and takes the focus
@@ -76,7 +82,8 @@ def test_the_whole_quiz_in_a_browser(page, live_server, live_app, js_enabled, la
     assert page.locator("#a-fundamentals-0").get_attribute("aria-invalid") == "true"
     assert page.get_by_label(ui["option"]).is_checked()  # the answer given is still there
     summary.get_by_role("link").first.click()  # the link takes the taker to the question
-    assert focused(page) == "a-fundamentals-0"
+    assert focused(page) == "q-fundamentals"
+    assert in_view(page, "#q-fundamentals legend") and in_view(page, "#e-fundamentals")
 
     page.locator("label[for=a-fundamentals-3]").click()  # a tap anywhere on the point's box
     press(page, ui["next"])
@@ -254,6 +261,8 @@ def limited_server(tmp_path, serve):
 
 
 def test_a_pick_past_the_limit(page, limited_server, js_enabled):
+    """No box is ever disabled: a third tick is possible, said at once with scripts, and by the
+    server on Next either way, the ticks kept."""
     page.goto(limited_server + "/quiz/tiny?lang=ko")
     press(page, "시작하기")
     page.locator("label[for=a-fundamentals-1]").click()
@@ -262,17 +271,55 @@ def test_a_pick_past_the_limit(page, limited_server, js_enabled):
     assert page.locator("#q-tools").get_by_text("최대 2개까지 고르세요.").count() == 1
     page.get_by_text("Kubeflow").click()
     page.get_by_text("PyTorch").click()
-    fastapi = page.get_by_label("FastAPI")
-    if js_enabled:  # the third box is off until one is unticked
-        assert fastapi.is_disabled()
+    live = page.locator("#l-tools")
+    assert live.inner_text() == "" and live.get_attribute("aria-live") == "polite"
+    assert page.get_by_label("FastAPI").is_enabled()
+    page.get_by_text("FastAPI").click()
+    assert all(page.get_by_label(n).is_checked() for n in ("Kubeflow", "PyTorch", "FastAPI"))
+    if js_enabled:  # said at once, and cleared once the ticks are back within the limit
+        assert live.inner_text() == "최대 2개까지 고를 수 있어요. 지금 3개를 골랐으니 하나를 빼 주세요."
         page.get_by_text("PyTorch").click()
-        assert fastapi.is_enabled()
-        page.get_by_text("FastAPI").click()
-        assert page.get_by_label("PyTorch").is_disabled()
-        assert [page.get_by_label(n).is_checked() for n in ("Kubeflow", "PyTorch", "FastAPI")] == [True, False, True]
-    else:  # without scripts the server says so, with the ticks kept
-        page.get_by_text("FastAPI").click()
-        page.locator("label[for=a-process-work-2]").click()
-        press(page, "답변 확인하기")
-        assert "최대 2개까지 고를 수 있어요. 지금 3개를 골랐어요." in page.locator(".error-summary").inner_text()
-        assert all(page.get_by_label(n).is_checked() for n in ("Kubeflow", "PyTorch", "FastAPI"))
+        assert live.inner_text() == ""
+        page.get_by_text("PyTorch").click()
+    page.locator("label[for=a-process-work-2]").click()
+    press(page, "답변 확인하기")
+    assert "최대 2개까지 고를 수 있어요. 지금 3개를 골랐어요." in page.locator(".error-summary").inner_text()
+    assert all(page.get_by_label(n).is_checked() for n in ("Kubeflow", "PyTorch", "FastAPI"))
+    assert live.inner_text() == ""  # the server's message is not said twice
+    page.get_by_text("Kubeflow").click()
+    press(page, "답변 확인하기")
+    assert page.url.endswith("/review")
+
+
+def test_the_most_picks_allowed_on_every_limited_question(new_page, serve, shipped_app, js_enabled):
+    """Through a whole shipped quiz, each "up to N" question gets exactly N ticks: nothing stops
+    or questions them, and the result stores all N."""
+    base = serve(shipped_app)
+    page = new_page(js=js_enabled)
+    page.goto(base + "/quiz/know-yourself")
+    press(page, "Start")
+    limited: dict[str, list[str]] = {}
+    while "/review" not in page.url:
+        for fieldset in page.locator("fieldset.question").all():
+            most = fieldset.get_attribute("data-max")
+            if most is None:
+                fieldset.locator("label").first.click()
+                continue
+            boxes = fieldset.locator("input[type=checkbox]")
+            assert boxes.count() > int(most)
+            for i in range(int(most)):
+                fieldset.locator("label").nth(i).click()
+            assert all(boxes.nth(i).is_enabled() for i in range(boxes.count()))
+            assert fieldset.locator(".live").inner_text() == ""
+            limited[fieldset.get_attribute("id").removeprefix("q-")] = [
+                boxes.nth(i).get_attribute("value") for i in range(int(most))]
+        before = page.url
+        page.locator("form#answers button[value=next]").click()
+        page.wait_for_load_state()
+        assert page.url != before, page.locator(".error-summary").inner_text()
+    assert limited, "the shipped quiz has no question with a limit"
+    press(page, "Submit my answers")
+    assert "/r/" in page.url
+    from tests.integration.test_take import stored_results
+    [result] = stored_results(shipped_app)
+    assert {qid: sorted(result.answers[qid]) for qid in limited} == {qid: sorted(v) for qid, v in limited.items()}

@@ -125,8 +125,9 @@ def test_a_full_run_ends_on_the_result_page(app, client):
 
     page1 = Tags(text(taker.get(1)))
     progress = page1.one("progress")
-    assert (progress["value"], progress["max"]) == ("1", "2")
-    assert "Step 1 of 2" in text(taker.get(1))
+    # progress counts questions, and nothing is done before the first answer
+    assert (progress["value"], progress["max"]) == ("0", "4")
+    assert "Questions 1–2 of 4 · about 1 minute left" in text(taker.get(1))
     # a scale is a radio group whose ends are labelled, not a dropdown or a slider
     assert [a["value"] for a in page1.find("input", name="fundamentals", type="radio")] == ["1", "2", "3", "4", "5"]
     assert not page1.find("select") and not page1.find("input", type="range")
@@ -246,7 +247,9 @@ def test_a_missing_answer_gets_an_error_summary_and_marked_inputs(app, client):
     tags = Tags(html)
     summary = tags.one("div", class_="error-summary")
     assert summary["role"] == "alert" and summary["tabindex"] == "-1" and "autofocus" in summary
-    assert tags.one("a", href="#a-fundamentals-0")  # the summary links to the question's first input
+    # the summary links to the question's box, which can take the focus: question and message in view
+    assert tags.one("a", href="#q-fundamentals")
+    assert tags.one("fieldset", id="q-fundamentals")["tabindex"] == "-1"
     assert "Question 1: Choose a point on the scale." in html
     assert tags.one("p", id="e-fundamentals")  # the message at the field
     assert html.index("error-summary") < html.index("<form")  # at the top of the page
@@ -451,7 +454,7 @@ def test_a_korean_run_speaks_korean(app, client):
     taker.start()
     page1 = text(taker.get(1))
     assert '<html lang="ko">' in page1
-    assert "2단계 중 1단계" in page1 and "다음" in page1 and "이전" in page1  # UI from the catalogue
+    assert "4문항 중 1–2번 · 약 1분 남았어요" in page1 and "다음" in page1 and "이전" in page1  # UI from the catalogue
     assert "기본기 공부가 좋다." in page1 and "전혀" in page1 and "논문 읽기" in page1  # bank text
     r = taker.post(1, {"first-week": "read-papers"})
     assert "1번 문항: 해당하는 정도를 하나 골라 주세요." in text(r) and "확인이 필요해요" in text(r)
@@ -503,7 +506,7 @@ def test_switching_language_mid_page_keeps_every_answer_on_it(app, client):
                                                "tools": ["kubeflow", "fastapi"]}
     page = client.get(path_of(r.headers["Location"]))
     html = text(page)
-    assert '<html lang="ko">' in html and "2단계 중 2단계" in html
+    assert '<html lang="ko">' in html and "4문항 중 3–4번" in html
     assert Tags(html).checked("tools") == ["kubeflow", "fastapi"]
     assert "error-summary" not in html  # the open question is no error: the taker did not go on
     # the choice sticks: the next page without ?lang= is Korean too, and so is the draft

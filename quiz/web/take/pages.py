@@ -3,17 +3,33 @@ tokens as slots, then filled in and ticked for each taker. Bounded: a few entrie
 banks kept by quiz.engine.per_bank."""
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 
-from flask import render_template, request
+from flask import has_request_context, render_template, request
 from flask_wtf.csrf import generate_csrf
 
 from quiz.bank import Bank, Question
 from quiz.engine import bank_store, per_bank
 from quiz.web import i18n
 
-SECONDS_PER_QUESTION = 18  # for "about N minutes" on the start page: scenario items read slowly
+# How long a quiz takes, for "about N minutes" (start page) and "about N minutes left" (each page):
+# the time to read every word a taker meets (section titles and intros, questions, hints, options,
+# scale labels), in the taker's language, plus a moment to decide each answer.
+#  - English: 240 words a minute, the adult silent-reading rate for non-fiction (238 wpm; Brysbaert
+#    2019, "How many words do we read per minute?", a meta-analysis of 190 studies).
+#  - Korean is counted in Hangul syllables, not in space-separated words (a Korean word carries its
+#    particles, so words say little about length): 480 syllables a minute. In our banks a text takes
+#    about two syllables where the English takes one word (know-yourself: 5,090 syllables against
+#    2,519 words), so the same content is estimated alike in both languages, as Brysbaert finds
+#    reading rates across languages follow how much text a message needs.
+#  - Other scripts' words (Latin names inside Korean text, numbers) count as English words.
+WORDS_PER_MINUTE = 240
+HANGUL_SYLLABLES_PER_MINUTE = 480
+SECONDS_TO_DECIDE = 3  # per question, on top of reading it
+_HANGUL = re.compile("[\uac00-\ud7a3]")
+_WORD = re.compile(r"\w+")
 
 # -- per-bank facts, computed once per bank content (bounded stores: quiz.engine.rules.per_bank) -------
 
@@ -22,6 +38,7 @@ _PAGES = bank_store("pages of questions")
 # Per bank: {(page, language, returning): page HTML with slots}, a few entries per page.
 _PAGE_HTML = bank_store("quiz pages")
 
+_SECONDS = bank_store("reading time per page")  # per bank: {language: (seconds of page 1, ...)}
 
 def question_numbers(bank: Bank) -> dict[str, int]:
     """Each question's number as the taker meets it (page order), for "Question 5" references."""
@@ -35,8 +52,46 @@ def page_of(bank: Bank) -> dict[str, int]:
 
 
 
-def minutes(bank: Bank) -> int:
-    return max(1, round(len(bank.questions) * SECONDS_PER_QUESTION / 60))
+def reading_seconds(text: str) -> float:
+    """Seconds to read `text`: Hangul by the syllable, everything else by the word."""
+    syllables = len(_HANGUL.findall(text))
+    words = len(_WORD.findall(_HANGUL.sub(" ", text))) if syllables else len(_WORD.findall(text))
+    return 60 * (words / WORDS_PER_MINUTE + syllables / HANGUL_SYLLABLES_PER_MINUTE)
+
+
+def _page_texts(bank: Bank, section: Any, questions: tuple[Question, ...], lang: str) -> list[str]:
+    texts = [bank.text(section.title, lang), bank.text(section.intro, lang)] if section else []
+    for q in questions:
+        texts += [bank.text(q.text, lang), bank.text(q.help, lang)]
+        texts += [bank.text(o.text, lang) for o in q.options]
+        texts += [bank.text(label, lang) for label in q.scale.labels.values()] if q.scale else []
+    return texts
+
+
+def page_seconds(bank: Bank, lang: str) -> tuple[float, ...]:
+    """Each page's estimated time in `lang`, in seconds (see WORDS_PER_MINUTE)."""
+    by_lang = per_bank(_SECONDS, bank, lambda _b: {})
+    if lang not in by_lang:
+        by_lang[lang] = tuple(
+            sum(reading_seconds(t) for t in _page_texts(bank, section, questions, lang))
+            + SECONDS_TO_DECIDE * len(questions)
+            for section, questions in bank.pages)
+    return by_lang[lang]
+
+
+def _lang(lang: str | None) -> str:
+    return lang or (i18n.select_locale() if has_request_context() else "en")
+
+
+def minutes(bank: Bank, lang: str | None = None) -> int:
+    """About how many minutes the whole quiz takes, in `lang` (default: the page's)."""
+    return max(1, round(sum(page_seconds(bank, _lang(lang))) / 60))
+
+
+def minutes_left(bank: Bank, number: int, lang: str | None = None) -> int:
+    """About how many minutes are left on arriving at page `number`, its own time included (on
+    page 1, the start page's whole-quiz figure); never 0."""
+    return max(1, round(sum(page_seconds(bank, _lang(lang))[number - 1:]) / 60))
 
 
 # -- the pages ----------------------------------------------------------------------------------
@@ -93,5 +148,6 @@ def _render_page(bank: Bank, draft: Any, number: int, *, answers: dict[str, Any]
     section, questions = bank.pages[number - 1]
     return render_template(
         "take/page.html", bank=bank, draft=draft, number=number, total=len(bank.pages),
+        minutes_left=minutes_left(bank, number),
         section=section, questions=questions, numbers=question_numbers(bank), answers=answers,
         errors=errors or {}, notice=notice, returning=returning)
