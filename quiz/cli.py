@@ -69,6 +69,7 @@ def check_command(paths: tuple[str, ...], quiet: bool, show_source: bool) -> Non
 
 def source_excerpt(path: str, line: int, col: int) -> str:
     """'  12 | the line' and a caret under the column, as compilers print them."""
+    from quiz.bank import caret_line
     from quiz.bank.yaml_reader import MAX_BYTES
     try:
         with open(path, "rb") as fh:
@@ -80,7 +81,8 @@ def source_excerpt(path: str, line: int, col: int) -> str:
         return ""
     text = lines[line - 1].replace("\t", " ")
     gutter = f"{line:>5} | "
-    return f"{gutter}{text}\n{' ' * (len(gutter) - 2)}| {' ' * max(col - 1, 0)}^"
+    # The caret is placed by screen columns: a Korean syllable takes two.
+    return f"{gutter}{text}\n{' ' * (len(gutter) - 2)}| {caret_line(text, col)}"
 
 
 @quiz_cli.command("schema")

@@ -88,7 +88,7 @@ CASES: dict[str, tuple[str, str | bytes, int]] = {
     "BANK_003": ("a section that does not exist", _sub("    section: one\n    type: choice", "    section: two\n    type: choice"), 30),
     "BANK_004": ("a rule on a question that does not exist", _sub("{question: friday, op", "{question: fryday, op"), 42),
     "BANK_005": ("a rule on an option that does not exist", _sub('value: paper}', 'value: papers}'), 42),
-    "BANK_006": ("a scale whose min is not below max", _sub("scale: {min: 1, max: 5}", "scale: {min: 5, max: 1}"), 27),
+    "BANK_006": ("a scale whose min is not below max", _sub("scale: {min: 1, max: 5}", "scale: {min: 3, max: 3}"), 27),
     "BANK_007": ("a text without its Korean", _sub("text: {en: I enjoy fundamentals., ko: 기본기 공부가 좋다.}", "text: {en: I enjoy fundamentals.}"), 26),
     "BANK_008": ("a text in a language the bank does not declare", _sub("title: {en: Demo, ko: 데모}", "title: {en: Demo, ko: 데모, ja: デモ}"), 4),
     "BANK_009": ("an operator that does not fit the question", _sub('{question: friday, op: "==", value: paper}', '{question: friday, op: ">", value: paper}'), 42),
@@ -121,8 +121,46 @@ CASES: dict[str, tuple[str, str | bytes, int]] = {
     "BANK_024": ("more languages than a bank may have", _sub("languages: [en, ko]", "languages: [en, ko, ja, fr, de, es, it, pt, nl]"), 3),
     "BANK_025": ("a rule that reads 33 answers", _sub('{question: fundamentals, op: ">=", value: 4}',
                                                       ", ".join(['{question: fundamentals, op: ">=", value: 4}'] * 33)), 42),
+    "YAML_009": ("a quote not closed on its line (YAML reads on to the next quote, lines later)",
+                 _sub("title: {en: Demo, ko: 데모}", 'title:\n  en: "Demo\n  ko: 데모'), 5),
+    "YAML_010": ("an operator left unquoted", _sub('op: ">="', "op: >="), 42),
+    "YAML_011": ("a key indented one space too far in a list item",
+                 _sub("      - id: feature\n        text", "      - id: feature\n         text"), 38),
+    "BANK_040": ("a scale whose min and max are swapped (its labels are not reported as outside it too)",
+                 _sub("scale: {min: 1, max: 5}", "scale: {min: 5, max: 1, labels: {1: {en: No, ko: 아니요}, "
+                      "5: {en: Yes, ko: 네}}}"), 27),
+    "BANK_041": ("a country code for a language (`kr` for Korean)", _sub("title: {en: Demo, ko: 데모}", "title: {en: Demo, kr: 데모}"), 4),
+    "BANK_042": ("a declared language no text is in (reported once, not at every text)",
+                 _sub("languages: [en, ko]", "languages: [en, kr]"), 3),
+    "BANK_043": ("changed scoring under an unchanged version, with the old content stored in the database "
+                 "(see docs/cli.md)", _sub("weights: {researcher: 2, engineer: -1}", "weights: {researcher: 3, engineer: -1}"), 2),
     "BANK_020": ("a path nothing scores", _sub("weights: {researcher: 2, engineer: -1}", "weights: {researcher: 2}").replace("points: {engineer: 2}", "points: {researcher: 1}"), 10),
 }
+
+
+# More cases for codes whose weak spots authors met (issue 14): name -> (code, what the author did,
+# the broken YAML, the line the first problem is reported on). Each is the *only* problem reported:
+# the root cause, with what follows from it held back, as a compiler recovers and reads on.
+ALSO: dict[str, tuple[str, str, str, int]] = {
+    "misspelt-section": ("SCHEMA_002", "a misspelt top-level key (`qestions`): one problem, not a missing "
+                         "'questions' and every rule's 'unknown question'", _sub("questions:\n", "qestions:\n"), 22),
+    "outdented-key": ("SCHEMA_002", "`labels` outdented out of its `scale`",
+                      _sub("    scale: {min: 1, max: 5}\n", "    scale:\n      min: 1\n      max: 5\n"
+                           "    labels: {1: {en: No, ko: 아니요}}\n"), 30),
+    "misindented-item": ("YAML_001", "a list item indented less than the items above it",
+                         _sub("      - id: feature\n", "    - id: feature\n"), 37),
+    "quote-in-braces": ("YAML_009", "a quote left open inside `{...}`",
+                        _sub("title: {en: One, ko: 하나}", 'title: {en: "One, ko: 하나}'), 21),
+}
+
+
+def run_text(text: str | bytes, tmpdir: str) -> list:
+    """Check `text` as demo.yaml in tmpdir and return the problems."""
+    from quiz.bank import check_file
+    path = os.path.join(tmpdir, "demo.yaml")
+    with open(path, "wb") as fh:
+        fh.write(text if isinstance(text, bytes) else text.encode("utf-8"))
+    return check_file(path, "demo.yaml")[1]
 
 
 def run_case(code: str, tmpdir: str) -> list:
@@ -131,6 +169,13 @@ def run_case(code: str, tmpdir: str) -> list:
     from quiz.bank.errors import BankError
     _, text, _ = CASES[code]
     path = os.path.join(tmpdir, "demo.yaml")
+    if code == "BANK_043":  # the database's part is the stored hash of version 1 (tests/integration/test_cli_versions.py)
+        from quiz.bank import changed_without_bump, check_bytes, load_bank
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(BASE)
+        stored = load_bank(path).content_hash
+        bank, problems = check_bytes(text.encode("utf-8"), "demo.yaml")
+        return problems + [changed_without_bump(bank, [stored], "demo.yaml", (2, 10))]
     if code == "FILE_001":
         return check_file(path, "demo.yaml")[1]
     if code == "BANK_013":
@@ -151,6 +196,16 @@ def run_case(code: str, tmpdir: str) -> list:
     return check_file(path, "demo.yaml")[1]
 
 
+def rendered_also() -> dict[str, str]:
+    import tempfile
+    out = {}
+    for name, (code, _, text, _) in ALSO.items():
+        with tempfile.TemporaryDirectory() as tmp:
+            problems = [p for p in run_text(text, tmp) if p.code.name == code]
+        out[name] = problems[0].render() if problems else ""
+    return out
+
+
 def rendered_examples() -> dict[str, str]:
     import tempfile
     out = {}
@@ -164,11 +219,16 @@ def rendered_examples() -> dict[str, str]:
 def docs_block() -> str:
     from quiz.bank.errors import ErrorCode
     lines = []
-    examples = rendered_examples()
+    examples, also = rendered_examples(), rendered_also()
     for code in ErrorCode:
+        if code.name not in CASES:  # test_every_code_has_a_case says so; the rest is still written
+            continue
         what = CASES[code.name][0]
         lines += [f"### {code.name}", "", f"*{code.severity}* — example: {what}.", "", "```",
                   examples[code.name], "```", ""]
+        for name, (also_code, also_what, _, _) in ALSO.items():
+            if also_code == code.name:
+                lines += [f"Also: {also_what}.", "", "```", also[name], "```", ""]
     return "\n".join(lines)
 
 

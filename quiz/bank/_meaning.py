@@ -3,11 +3,12 @@ question, results-page conditions and pairs). Runs even when the shape pass fail
 sees every problem at once."""
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
 from quiz.bank import yaml_reader
-from quiz.bank._wording import describe_value, suggest
+from quiz.bank._wording import describe_value, language_name, meant_language, suggest
 from quiz.bank.errors import ErrorCode, Problem
 from quiz.bank.model import OPERATORS, OPERATORS_BY_TYPE
 
@@ -92,7 +93,10 @@ class MeaningChecker:
         self.unique_ids("contradiction", self.items("contradictions"))
         self.questions = {qid: d["questions"][path[1]] for qid, path in questions.items()}
 
+        self.text_languages: list[tuple[tuple[Any, ...], list[str], list[Any]]] = []
+        self.languages_used: set[str] = set()
         self.check_texts(d, ())
+        self.report_text_languages()
         for path, q in self.items("questions"):
             self.check_question(path, q, list(sections))
         flags_set: set[str] = set()
@@ -162,12 +166,45 @@ class MeaningChecker:
                 example = ", ".join(f"{lang}: ..." for lang in self.languages)
                 self.add(ErrorCode.BANK_018, path, languages=", ".join(self.languages), example=example)
             return
+        missing = [lang for lang in self.languages if not (isinstance(value.get(lang), str) and value[lang].strip())]
+        extra = [lang for lang in value if lang not in self.languages]
+        if missing or extra:  # reported together once every text is read (report_text_languages)
+            self.text_languages.append((path, missing, extra))
         for lang in self.languages:
-            if not (isinstance(value.get(lang), str) and value[lang].strip()):
-                self.add(ErrorCode.BANK_007, path, lang=lang)
-        for lang in value:
-            if lang not in self.languages:
-                self.add(ErrorCode.BANK_008, path + (lang,), key=True, lang=lang)
+            if lang in value:
+                self.languages_used.add(lang)
+
+    def report_text_languages(self) -> None:
+        """BANK_007 and BANK_008, with one mistake said once. A declared language no text is in,
+        where the texts are in another, is the declaration's mistake (BANK_042, once, not twice per
+        text); a text with `kr:` where its 'ko' is missing has a misspelt code (BANK_041)."""
+        declared_wrong: dict[str, str] = {}
+        for lang in self.languages:
+            if lang in self.languages_used:
+                continue
+            used = Counter(x for _, missing, extra in self.text_languages if lang in missing for x in extra)
+            if used:
+                other = used.most_common(1)[0][0]
+                declared_wrong[lang] = other
+                self.add(ErrorCode.BANK_042, ("languages", self.languages.index(lang)), lang=lang, used=other,
+                         name=language_name(other))
+        for path, missing, extra in self.text_languages:
+            missing = [lang for lang in missing if lang not in declared_wrong]
+            extra = [lang for lang in extra if lang not in declared_wrong.values()]
+            meant = {}
+            for lang in extra:
+                guess = meant_language(lang, [m for m in missing if m not in meant.values()])
+                if guess:
+                    meant[lang] = guess
+            for lang in missing:
+                if lang not in meant.values():
+                    self.add(ErrorCode.BANK_007, path, lang=lang)
+            for lang in extra:
+                if lang in meant:
+                    self.add(ErrorCode.BANK_041, path + (lang,), key=True, lang=lang, meant=meant[lang],
+                             name=language_name(meant[lang]))
+                else:
+                    self.add(ErrorCode.BANK_008, path + (lang,), key=True, lang=lang)
 
     # -- questions ----------------------------------------------------------------------------
     def check_points(self, points: Any, path: tuple[Any, ...]) -> None:
@@ -199,13 +236,15 @@ class MeaningChecker:
             if isinstance(scale, dict):
                 lo, hi = scale.get("min", 1), scale.get("max", 5)
                 if isinstance(lo, int) and isinstance(hi, int) and not isinstance(lo, bool) and not isinstance(hi, bool):
-                    if lo >= hi:
+                    if lo > hi:  # swapped: say so, and hold back what follows from it (every label outside)
+                        self.add(ErrorCode.BANK_040, path + ("scale",), min=lo, max=hi)
+                    elif lo == hi:
                         self.add(ErrorCode.BANK_006, path + ("scale",), min=lo, max=hi)
                     elif hi - lo > 10:
                         self.add(ErrorCode.BANK_011, path + ("scale",), type="scale",
                                  problem=f"has {hi - lo + 1} points; use at most 11")
                     labels = scale.get("labels")
-                    if isinstance(labels, dict):
+                    if isinstance(labels, dict) and lo < hi:
                         for label in labels:
                             if isinstance(label, int) and not lo <= label <= hi:
                                 self.add(ErrorCode.BANK_012, path + ("scale", "labels", label), key=True,

@@ -2,6 +2,7 @@
 (line, column, the list item named by its id) and into the error catalogue."""
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 from pydantic import ValidationError
@@ -35,6 +36,77 @@ def _allowed_keys(parent: tuple[Any, ...]) -> list[str]:
             return ["all", "any", "not", "question", "op", "value"]
         return []
     return [f.alias or name for name, f in model.model_fields.items() if name != "schema_"]
+
+
+def _placement(doc: yaml_reader.Document, parent: tuple[Any, ...], key: Any) -> str:
+    """Where a key unknown at `parent` does belong, when it is one level off: under a sibling
+    (`labels` outdented out of `scale`) or one level out (`weights` indented into `scale`)."""
+    node = doc.data
+    for part in parent:
+        node = node[part] if isinstance(node, (dict, list)) else None
+    if not isinstance(node, dict):
+        return ""
+    for field in _allowed_keys(parent):
+        for child in (parent + (field,), parent + (field, 0)):
+            if key in _allowed_keys(child) and _FIELDS_BY_PARENT.get(_shape_of(child)):
+                if field in node:
+                    return f"; did you mean to put it under '{field}' on line {doc.where_key(parent + (field,))[0]}?"
+                return f"; it belongs under '{field}'"
+    for up in (parent[:-1], parent[:-2]):
+        if up != parent and _FIELDS_BY_PARENT.get(_shape_of(up)) and key in _allowed_keys(up):
+            return f"; did you mean to put it one level out, in {where(up, doc.data)}?"
+    return ""
+
+
+def _shape_of(path: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(int if isinstance(p, int) else p for p in path)
+
+
+# At most this many misspelt keys are read as the key they resemble (beyond it, a file is more
+# noise than typos, and each costs a difflib match).
+MAX_RECOVERED = 100
+
+
+def recover_misspelt_keys(doc: yaml_reader.Document, filename: str) -> list[Problem]:
+    """A compiler's recovery: a key that misspells an absent one (`qestions`) is reported once,
+    with its 'did you mean', and the rest of the check reads it as the key it resembles, so the
+    author sees the cause and not its ten consequences (a missing `questions`, every rule's
+    'unknown question'). Renames in `doc` in place; returns the problems."""
+    out: list[Problem] = []
+    renames: dict[tuple[Any, ...], str] = {}  # original path of the key -> the key it stands for
+    stack: list[tuple[tuple[Any, ...], Any]] = [((), doc.data)]
+    while stack and len(renames) < MAX_RECOVERED:
+        path, node = stack.pop()
+        if isinstance(node, list):
+            stack.extend((path + (i,), v) for i, v in enumerate(node))
+            continue
+        if not isinstance(node, dict):
+            continue
+        allowed = _allowed_keys(path)
+        unknown = [k for k in node if isinstance(k, str) and k not in allowed] if allowed else []
+        absent = [k for k in allowed if k not in node]
+        for key in unknown:
+            match = difflib.get_close_matches(key, absent, n=1, cutoff=0.75) if absent else []
+            if not match:
+                continue
+            absent.remove(match[0])
+            renames[path + (key,)] = match[0]
+            line, col = doc.where_key(path + (key,))
+            out.append(Problem(ErrorCode.SCHEMA_002, filename, line, col, {
+                "key": key, "where": where(path, doc.data),
+                "suggestion": f"; did you mean '{match[0]}'? (the rest was checked as if it were)"}))
+        stack.extend((path + (k,), v) for k, v in reversed(node.items()))  # original keys
+        if any(path + (k,) in renames for k in unknown):
+            items = [(renames.get(path + (k,), k), v) for k, v in node.items()]
+            node.clear()
+            node.update(items)
+    if renames:
+        def moved(p: tuple[Any, ...]) -> tuple[Any, ...]:
+            return tuple(renames.get(p[:i + 1], part) for i, part in enumerate(p))
+        doc.positions = {moved(p): v for p, v in doc.positions.items()}
+        doc.key_positions = {moved(p): v for p, v in doc.key_positions.items()}
+        doc.plain = {moved(p) for p in doc.plain}
+    return out
 
 
 def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -77,7 +149,7 @@ def shape_problems(doc: yaml_reader.Document, exc: ValidationError, filename: st
             ident = ("extra", path)
             code, ctx = ErrorCode.SCHEMA_002, {
                 "key": key, "where": where(path[:-1], doc.data),
-                "suggestion": suggest(key, _allowed_keys(path[:-1]))}
+                "suggestion": _placement(doc, path[:-1], key) or suggest(key, _allowed_keys(path[:-1]))}
         elif etype == "missing":
             key = loc[-1] if loc[-1] != "not_" else "not"
             parent = path[:-1] if path and path[-1] == loc[-1] else path

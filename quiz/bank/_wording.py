@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
@@ -56,6 +57,55 @@ def describe_value(value: Any, *, json_terms: bool = False) -> str:
     return type(value).__name__
 
 
+# Country codes written where a language code is due (Korea is KR, Korean is ko).
+_COUNTRY_TO_LANGUAGE = {"kr": "ko", "jp": "ja", "cn": "zh", "tw": "zh", "dk": "da", "cz": "cs", "gr": "el",
+                        "ua": "uk", "vn": "vi", "se": "sv", "us": "en", "gb": "en", "br": "pt", "ir": "fa",
+                        "il": "he", "in": "hi", "at": "de", "mx": "es", "ee": "et", "si": "sl", "kz": "kk"}
+
+
+def meant_language(wrong: str, candidates: Iterable[str]) -> str | None:
+    """The language code of `candidates` that `wrong` most likely stands for: the language of a
+    country code (`kr` → `ko`), a close spelling, or the only candidate; None when unsure."""
+    candidates = [c for c in candidates if isinstance(c, str)]
+    if not isinstance(wrong, str) or not candidates:
+        return None
+    if _COUNTRY_TO_LANGUAGE.get(wrong.lower()) in candidates:
+        return _COUNTRY_TO_LANGUAGE[wrong.lower()]
+    if wrong.lower() in candidates:
+        return wrong.lower()
+    match = difflib.get_close_matches(wrong, candidates, n=1, cutoff=0.5)
+    if match:
+        return match[0]
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def language_name(code: str) -> str:
+    """'Korean' for 'ko' (from Babel's CLDR data), or the code itself."""
+    try:
+        from babel import Locale
+        return Locale.parse(code).english_name or code
+    except Exception:  # noqa: BLE001  any code Babel does not know
+        return code
+
+
+def char_width(char: str) -> int:
+    """The columns a character takes in a terminal or a monospaced page: 2 for East Asian wide
+    and fullwidth ones (Hangul, kana, CJK ideographs), 0 for combining marks and zero-width
+    format characters, 1 otherwise (the rule of wcwidth, from the standard library's Unicode data)."""
+    if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def display_width(text: str) -> int:
+    """The columns `text` takes on screen: where a caret under character column N must go."""
+    return sum(char_width(c) for c in text)
+
+
+def caret_line(text: str, col: int) -> str:
+    """Spaces and a '^' under the 1-based character column `col` of `text`, counted in screen
+    columns, so the caret stays under its character after Korean (or any wide) text."""
+    return " " * display_width(text[:max(col - 1, 0)].replace("\t", " ")) + "^"
 
 
 def where(path: tuple[Any, ...], data: Any = None) -> str:

@@ -43,6 +43,14 @@ class ErrorCode(enum.Enum):
                       "remove the extra '---' or move it to its own file")
     YAML_008 = Detail("error", "more than {limit} values (keys, list items, texts, numbers); banks are limited to "
                       "{limit}, so checking one never takes long", "split it into smaller banks")
+    YAML_009 = Detail("error", "this quote is not closed on its line, so YAML read on to line {end_line} "
+                      "looking for its end", "close it on this line; for a text over several lines write "
+                      "'text: |' and indent the lines below it")
+    YAML_010 = Detail("error", "'{value}' must be in quotes: at the start of an unquoted value, '{char}' is "
+                      "{meaning}", "write {quoted}")
+    YAML_011 = Detail("error", "'{key}' (column {col}) is indented differently from '{other}' (column {other_col}) "
+                      "on line {first_line}, so YAML reads this line as more of the text '{text}'",
+                      "start '{key}' at column {other_col}, under '{other}'")
     # -- shape (the JSON Schema) ---------------------------------------------------------------
     SCHEMA_001 = Detail("error", "a bank must be a mapping at the top level, found {found}",
                         "start with 'id: my-bank'")
@@ -87,6 +95,18 @@ class ErrorCode(enum.Enum):
                       "shorten the list, or split the bank in two")
     BANK_025 = Detail("error", "this condition reads {count} answers; a condition may read at most {limit}",
                       "split it into smaller rules")
+    # -- one mistake, said once (BANK_040 on: the root cause, with its follow-ons held back) ---
+    BANK_040 = Detail("error", "scale min ({min}) is above max ({max}): they look swapped",
+                      "write min: {max}, max: {min}")
+    BANK_041 = Detail("error", "text has language '{lang}' where '{meant}' ({name}) is missing; did you mean '{meant}'?",
+                      "write '{meant}:' instead of '{lang}:'")
+    BANK_042 = Detail("error", "no text is in '{lang}', which 'languages' declares; the texts are in '{used}' ({name})",
+                      "declare '{used}' in 'languages' instead of '{lang}'")
+    # -- versions (quiz check against the configured database) -----------------------------------
+    BANK_043 = Detail("error", "version {version} of bank '{id}' is already stored with other content "
+                      "({stored}); this file's content is {current}, so results of one version would be scored "
+                      "two ways", "bump 'version' to {next}, or undo the changes")
+
 
     @property
     def severity(self) -> str:

@@ -2,11 +2,13 @@
 run to the end, so an author sees every problem at once, each at its line and column."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from pydantic import ValidationError
 
 from quiz.bank import yaml_reader
 from quiz.bank._meaning import MeaningChecker
-from quiz.bank._shape import shape_problems
+from quiz.bank._shape import recover_misspelt_keys, shape_problems
 from quiz.bank._wording import describe_value
 from quiz.bank.errors import BankError, ErrorCode, Problem
 from quiz.bank.model import Bank
@@ -26,6 +28,7 @@ def check_document(doc: yaml_reader.Document, filename: str) -> tuple[Bank | Non
         problems.append(Problem(ErrorCode.SCHEMA_001, filename, *doc.where(()), {"found": describe_value(doc.data)}))
         return None, _sorted(problems)
     bank = None
+    problems.extend(recover_misspelt_keys(doc, filename))  # read as meant, so only the cause is reported
     try:
         bank = Bank.model_validate(doc.data)
     except ValidationError as exc:
@@ -50,3 +53,16 @@ def load_bank(path: str) -> Bank:
     if bank is None:
         raise BankError(problems)
     return bank
+
+
+def changed_without_bump(bank: Bank, stored_hashes: Iterable[str], filename: str,
+                         where: tuple[int, int]) -> Problem | None:
+    """BANK_043 when the content of `bank` is none of those stored for its id and version
+    (`stored_hashes`, read from the database by the caller): its content changed without a
+    version bump, so one version's results would be scored two ways. `where`: the `version` line."""
+    stored = sorted(set(stored_hashes))
+    if not stored or bank.content_hash in stored:
+        return None
+    return Problem(ErrorCode.BANK_043, filename, where[0], where[1], {
+        "id": bank.id, "version": bank.version, "stored": ", ".join(stored), "current": bank.content_hash,
+        "next": bank.version + 1})

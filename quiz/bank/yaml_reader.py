@@ -227,8 +227,8 @@ def _build(text: str, filename: str, doc: Document) -> None:
             mark = exc.problem_mark or exc.context_mark
             problem(ErrorCode.YAML_005, _pos(mark) if mark is not None else (1, 1), limit=MAX_DEPTH)
         else:
-            pos, explained = explain_syntax_error(exc, text)
-            problem(ErrorCode.YAML_001, pos, problem=explained)
+            code, pos, ctx = diagnose_syntax_error(exc, text)
+            problem(code, pos, **ctx)
         doc.data = None
     except yaml.YAMLError as exc:  # reader errors (control characters) carry no problem_mark
         line = getattr(exc, "line", 0) + 1 if hasattr(exc, "line") else 1
@@ -239,32 +239,140 @@ def _build(text: str, filename: str, doc: Document) -> None:
         doc.data = None
 
 
-def explain_syntax_error(exc: yaml.MarkedYAMLError, text: str) -> tuple[tuple[int, int], str]:
-    """The parser's words, turned into what an author needs: where the mistake really is and
-    how to fix it. libyaml reports where it gave up, which for an unclosed quote is the end of
-    the file; the quote itself is where the author must look."""
+def diagnose_syntax_error(exc: yaml.MarkedYAMLError, text: str) -> tuple[ErrorCode, tuple[int, int], dict[str, Any]]:
+    """The parser's words, turned into what an author needs: the mistake's real place, its code,
+    and how to fix it. libyaml reports where it gave up, which is often lines after the mistake:
+    a quote left open is read on to the next quote in the file, and a line indented one space too
+    far is read as more of the text above it; so on an error we look back over the tokens read."""
     problem_text = (exc.problem or "").strip()
     context = (exc.context or "").strip()
     pmark, cmark = exc.problem_mark, exc.context_mark
     pos = _pos(pmark) if pmark is not None else (_pos(cmark) if cmark is not None else (1, 1))
     char = text[pmark.index] if pmark is not None and 0 <= pmark.index < len(text) else ""
+
+    def syntax(message: str, at: tuple[int, int] = pos) -> tuple[ErrorCode, tuple[int, int], dict[str, Any]]:
+        return ErrorCode.YAML_001, at, {"problem": message}
+
     if char == "\t" or "tab character" in problem_text:
-        return pos, "a tab character; YAML indents with spaces only (replace tabs with spaces)"
+        return syntax("a tab character; YAML indents with spaces only (replace tabs with spaces)")
+    if "quoted scalar" in context and cmark is not None:  # open to the end of the file
+        return ErrorCode.YAML_009, _pos(cmark), {"end_line": text.count("\n") + 1}
+    unquoted = _unquoted_indicator(exc, text)
+    if unquoted is not None:
+        return unquoted
+    last = _tokens_before(text, pos)
+    opened = next((t for t in reversed(last) if isinstance(t, yaml.ScalarToken) and t.style in ("'", '"')
+                   and t.start_mark.line < t.end_mark.line and t.end_mark.line + 1 >= pos[0] - 1), None)
+    if opened is not None:  # a quote read across lines up to the place libyaml failed
+        return ErrorCode.YAML_009, _pos(opened.start_mark), {"end_line": pos[0]}
     if "mapping values are not allowed" in problem_text:
-        return pos, ("a ': ' inside an unquoted value; put the whole text in quotes, "
-                     'e.g. title: "Step one: know yourself"')
-    if "quoted scalar" in context and cmark is not None:
-        return _pos(cmark), "this quote is never closed; add the closing quote at the end of the text"
+        runaway = _runaway_plain(last, pos, text)
+        if runaway is not None:
+            return runaway
+        return syntax("a ': ' inside an unquoted value; put the whole text in quotes, "
+                      'e.g. title: "Step one: know yourself"')
     if "flow mapping" in context or "flow sequence" in context:
         opener = "{" if "mapping" in context else "["
         where = f" opened on line {cmark.line + 1}" if cmark is not None else ""
-        return pos, f"the '{opener}'{where} is not closed, or a ',' is missing between its items"
+        return syntax(f"the '{opener}'{where} is not closed, or a ',' is missing between its items")
     if "expected key" in problem_text or "'-' indicator" in problem_text or "block end" in problem_text:
-        where = f" (the block starts on line {cmark.line + 1})" if cmark is not None else ""
-        return pos, f"this line's indentation does not match the lines above it{where}"
+        lines = text.splitlines()
+        line_text = lines[pos[0] - 1] if 0 < pos[0] <= len(lines) else ""
+        col = len(line_text) - len(line_text.lstrip(" ")) + 1
+        if re.match(r"-[^\s-]", line_text.lstrip(" ")):
+            return syntax("a '-' starts a list item only when a space follows it: write '- ' and then the item",
+                          (pos[0], col))
+        if line_text.lstrip(" ").startswith("- "):
+            for n in range(pos[0] - 1, 0, -1):  # the nearest item above at another column
+                above = lines[n - 1]
+                if above.lstrip(" ").startswith("- ") and len(above) - len(above.lstrip(" ")) + 1 != col:
+                    return syntax(f"this list item starts at column {col}, but the item on line {n} at column "
+                                  f"{len(above) - len(above.lstrip(' ')) + 1}; give the items of one list the "
+                                  "same indentation", (pos[0], col))
+        if "'-' indicator" in problem_text and cmark is not None:
+            return syntax(f"this line (column {col}) is inside the list begun on line {cmark.line + 1}, whose "
+                          f"items start with '- ' at column {cmark.column + 1}; indent it to line up with the "
+                          "keys of the item above it, or start a new item with '- '", (pos[0], col))
+        if cmark is None or cmark.column + 1 == col:
+            return syntax("this line's indentation does not match the lines above it", (pos[0], col))
+        return syntax(f"this line starts at column {col}, but the keys of the mapping begun on line "
+                      f"{cmark.line + 1} start at column {cmark.column + 1}; line it up with them", (pos[0], col))
     if "cannot start any token" in problem_text:
-        return pos, f"{problem_text}: the character {char!r} is not allowed here; quote the text"
-    return pos, problem_text or context or "invalid YAML"
+        return syntax(f"{problem_text}: the character {char!r} is not allowed here; quote the text")
+    return syntax(problem_text or context or "invalid YAML")
+
+
+# What a character means to YAML at the start of an unquoted value, for YAML_010.
+_INDICATORS = {">": "the start of a folded block of text", "|": "the start of a literal block of text",
+               "@": "reserved by YAML", "`": "reserved by YAML", "%": "a directive"}
+
+
+def _unquoted_indicator(exc: yaml.MarkedYAMLError, text: str) -> tuple[ErrorCode, tuple[int, int], dict[str, Any]] | None:
+    """YAML_010 when the parser stopped on an unquoted value such as `op: >=`: YAML takes its
+    first character for an indicator (`>` opens a block of text)."""
+    for mark in (exc.context_mark, exc.problem_mark):
+        if mark is None or not 0 <= mark.index < len(text) or text[mark.index] not in _INDICATORS:
+            continue
+        line_start = text.rfind("\n", 0, mark.index) + 1
+        before = text[line_start:mark.index].rstrip(" ")
+        if not before.endswith((":", "-", ",", "[", "{")):
+            continue  # not where a value starts
+        end = mark.index
+        flow = "{" in before or "[" in before
+        while end < len(text) and text[end] not in "\n#" and not (flow and text[end] in ",]}"):
+            end += 1
+        value = text[mark.index:end].rstrip()
+        if not value:
+            continue
+        char = text[mark.index]
+        if char in ">|" and re.fullmatch(r"[>|][-+0-9]*", value):
+            continue  # a real block scalar header whose trouble lies elsewhere
+        quoted = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        key = re.search(r"([^\s{},\[\]]+):\Z", before)
+        if key:
+            quoted = f"{key.group(1)}: {quoted}"
+        return ErrorCode.YAML_010, _pos(mark), {"value": value, "char": char, "meaning": _INDICATORS[char],
+                                                 "quoted": quoted}
+    return None
+
+
+def _tokens_before(text: str, pos: tuple[int, int]) -> list[Any]:
+    """The last tokens libyaml's scanner reads before `pos` (the scanner may read past the
+    place the parser failed, or fail itself a little earlier)."""
+    out: list[Any] = []
+    try:
+        for token in yaml.scan(text, Loader=_Parser):
+            if _pos(token.start_mark) > pos:
+                break
+            out.append(token)
+            if len(out) > 8:
+                del out[0]
+    except yaml.YAMLError:
+        pass
+    return out
+
+
+Diagnosis = tuple[ErrorCode, tuple[int, int], dict[str, Any]]
+
+
+def _runaway_plain(tokens: list[Any], pos: tuple[int, int], text: str) -> Diagnosis | None:
+    """YAML_011 when a ': ' that libyaml refuses sits on a line read as more of an unquoted text
+    begun on an earlier line: that line is indented differently from the key above it."""
+    scalar = next((t for t in reversed(tokens) if isinstance(t, yaml.ScalarToken)), None)
+    if scalar is None or scalar.style not in (None, "") or scalar.start_mark.line + 1 >= pos[0]:
+        return None
+    i = tokens.index(scalar)
+    key = next((t for t in reversed(tokens[:i]) if isinstance(t, yaml.ScalarToken)), None)
+    lines = text.splitlines()
+    line_text = lines[pos[0] - 1] if 0 < pos[0] <= len(lines) else ""
+    col = len(line_text) - len(line_text.lstrip(" ")) + 1
+    this_key = line_text.strip().split(":", 1)[0].lstrip("- ").strip()
+    first_line = scalar.start_mark.line + 1
+    ctx: dict[str, Any] = {"key": this_key, "col": col, "text": scalar.value.split(" ")[0][:30],
+                           "first_line": first_line, "other": "", "other_col": col}
+    if key is not None and key.start_mark.line + 1 == first_line:
+        ctx["other"], ctx["other_col"] = key.value, key.start_mark.column + 1
+    return ErrorCode.YAML_011, (pos[0], col), ctx
 
 
 class _NoKey:

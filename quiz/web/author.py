@@ -94,18 +94,31 @@ def key_in_url(_exc: KeyInURL):
 
 
 def _clip(text: str, col: int) -> tuple[str, int]:
-    """`text` clipped to EXCERPT_WIDTH characters around `col` (1-based), with '…' where cut,
-    and the column within what is shown."""
-    if len(text) <= EXCERPT_WIDTH:
-        return text, col
-    start = max(0, min(col - 1 - EXCERPT_WIDTH // 2, len(text) - EXCERPT_WIDTH))
-    shown = text[start:start + EXCERPT_WIDTH]
-    col -= start
+    """`text` clipped to EXCERPT_WIDTH screen columns around character column `col` (1-based),
+    with '…' where cut, and the caret's screen column within what is shown: a Korean syllable
+    takes two columns, so both the cut and the caret count columns, not characters."""
+    from quiz.bank import display_width
+    if display_width(text) <= EXCERPT_WIDTH:
+        return text, display_width(text[:max(col - 1, 0)]) + 1
+    at = min(max(col - 1, 0), len(text))
+    start, room = at, EXCERPT_WIDTH // 2
+    while start > 0 and display_width(text[start - 1]) <= room:  # half the room before the column
+        start -= 1
+        room -= display_width(text[start])
+    end, room = start, EXCERPT_WIDTH
+    while end < len(text) and display_width(text[end]) <= room:
+        room -= display_width(text[end])
+        end += 1
+    while start > 0 and display_width(text[start - 1]) <= room:  # the line ends early: show more before
+        start -= 1
+        room -= display_width(text[start])
+    shown = text[start:end]
+    caret = display_width(text[start:at]) + 1
     if start > 0:
-        shown, col = "…" + shown, col + 1
-    if start + EXCERPT_WIDTH < len(text):
+        shown, caret = "…" + shown, caret + 1
+    if end < len(text):
         shown += "…"
-    return shown, col
+    return shown, caret
 
 
 def _shorten(text: str, width: int) -> str:
@@ -114,8 +127,8 @@ def _shorten(text: str, width: int) -> str:
 
 def _excerpt(lines: list[str], line: int, col: int) -> dict:
     text = lines[line - 1] if 0 < line <= len(lines) else ""
-    text, col = _clip(text, col)
-    return {"line": line, "text": text, "caret": " " * min(max(col - 1, 0), EXCERPT_WIDTH + 1) + "^"}
+    text, caret = _clip(text, col)
+    return {"line": line, "text": text, "caret": " " * min(max(caret - 1, 0), EXCERPT_WIDTH + 1) + "^"}
 
 
 @bp.get("/", strict_slashes=False)

@@ -132,13 +132,31 @@ def test_show_source_prints_the_line_and_a_caret(tmp_path):
 
 def test_syntax_errors_say_how_to_fix_them(tmp_path):
     cases = {
-        "tab.yaml": ("id: x\na:\n\tb: 1\n", 3, "tab"),
-        "colon.yaml": ("id: x\ntitle: Step one: know yourself\n", 2, "quotes"),
-        "quote.yaml": ('id: x\ntitle: "unclosed\nversion: 1\n', 2, "never closed"),
+        "tab.yaml": ("id: x\na:\n\tb: 1\n", "YAML_001", 3, "tab"),
+        "colon.yaml": ("id: x\ntitle: Step one: know yourself\n", "YAML_001", 2, "quotes"),
+        "quote.yaml": ('id: x\ntitle: "unclosed\nversion: 1\n', "YAML_009", 2, "not closed on its line"),
+        # reported where the quote opens, not where libyaml gave up (the next quote, two lines on)
+        "quote-late.yaml": ('id: x\ntitle: "unclosed\nversion: 1\nx: "y"\n', "YAML_009", 2, "read on to line 4"),
+        "op.yaml": ("id: x\nwhen:\n  op: >=\n", "YAML_010", 3, 'write op: ">="'),
     }
-    for name, (text, line, words) in cases.items():
+    for name, (text, code, line, words) in cases.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
         r = run_flask("quiz", "check", str(tmp_path / name))
         m = LINE.match(r.stdout.splitlines()[0])
-        assert m and m["code"] == "YAML_001" and int(m["line"]) == line, r.stdout
+        assert m and m["code"] == code and int(m["line"]) == line, r.stdout
         assert words in r.stdout, r.stdout
+        assert r.stdout.count("error[") == 1, r.stdout
+
+
+def test_show_source_puts_the_caret_under_the_character_after_korean_text(tmp_path):
+    """`--show-source` counts screen columns: each Hangul syllable before the error takes two."""
+    text = open(TINY_BANK, encoding="utf-8").read()
+    line = next(ln for ln in text.splitlines() if "ko:" in ln and "{" in ln and ln.rstrip().endswith("}"))
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace(line, line[:-1] + ", kr: 잘못}"), encoding="utf-8")
+    r = run_flask("quiz", "check", "--show-source", str(bad))
+    out = r.stdout.splitlines()
+    i = next(i for i, ln in enumerate(out) if "error[BANK_008]" in ln or "error[BANK_041]" in ln)
+    shown, caret = out[i + 1], out[i + 2]
+    wide = sum(1 for ch in shown[:shown.index("kr:")] if "\uac00" <= ch <= "\ud7a3")
+    assert wide > 0 and caret.index("^") == shown.index("kr:") + wide, "\n".join(out[i:i + 3])
