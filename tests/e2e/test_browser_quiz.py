@@ -323,3 +323,25 @@ def test_the_most_picks_allowed_on_every_limited_question(new_page, serve, shipp
     from tests.integration.test_take import stored_results
     [result] = stored_results(shipped_app)
     assert {qid: sorted(result.answers[qid]) for qid in limited} == {qid: sorted(v) for qid, v in limited.items()}
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_getting_in_takes_one_press(new_page, serve, shipped_app, lang):
+    """Home page: each quiz has its own Start button (the first is the main one), one press to page
+    1. Start page: Start on a phone's first screen, and one language switch (the header's)."""
+    base = serve(shipped_app)
+    page = new_page(js=False, locale="ko-KR" if lang == "ko" else "en-GB")
+    page.goto(f"{base}/?lang={lang}")
+    starts = page.locator("ul.banks button.primary, ul.banks button.secondary")
+    assert starts.count() >= 2 and page.locator("ul.banks button.primary").count() == 1
+    bank_url = page.locator("ul.banks h2 a").first.get_attribute("href")
+    with page.expect_navigation():
+        starts.first.click()
+    assert re.search(r"/quiz/[a-z-]+/[A-Za-z0-9_-]{32}/1$", page.url)
+    page = new_page(js=False)  # a visitor with no quiz open yet
+    page.goto(f"{base}{bank_url}?lang={lang}")
+    start = page.get_by_role("button", name=UI[lang]["start"], exact=True)
+    box = start.bounding_box()
+    assert box and box["y"] + box["height"] <= 740, box
+    other = "한국어" if lang == "en" else "English"
+    assert page.get_by_text(other, exact=True).count() == 1
