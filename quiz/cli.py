@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 
 from quiz.bank import Bank, bank_files, check_file, json_schema
 from quiz.config import ROOT
+from quiz.store import feedback as store_feedback
 from quiz.store import reports
 
 quiz_cli = AppGroup("quiz", help="Check, inspect and report on question banks.")
@@ -203,6 +204,9 @@ def stats_command(bank_ref: str, as_json: bool, version: int | None) -> None:
     """Item statistics from stored results of BANK (an id or a bank file's path), one version."""
     bank = _version_of(resolve_bank(bank_ref), version)
     report = reports.compute_stats(bank)
+    # The bank's validity signal ("does this fit you?") and test–retest agreement (retakes).
+    report["fit"] = store_feedback.fit_report(bank)
+    report["retest"] = store_feedback.retest_report(bank)
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
         return
@@ -240,6 +244,34 @@ def stats_command(bank_ref: str, as_json: bool, version: int | None) -> None:
         click.echo(f"{item['question']:<28}{item['answered']:>9}  {mean:>5} {sd:>5}  {rs}")
         for note in item["notes"]:
             click.echo(f"{'':<28}  note: {note}")
+    _echo_fit_and_retest(report["fit"], report["retest"])
+
+
+def _echo_fit_and_retest(fit: dict, retest: dict) -> None:
+    """The "does this fit you?" counts and the retake agreement, after the item table."""
+    def counts(c: dict) -> str:
+        return ", ".join(f"{k} {v}" for k, v in c.items())
+    click.echo(f"\ndoes this fit you? {fit['answered']} answer{'s' if fit['answered'] != 1 else ''}"
+               + (f": {counts(fit['counts'])}" if fit["answered"] else ""))
+    for title, groups in (("by path", fit["by_path"]), ("by hybrid pair", fit["by_hybrid_pair"]),
+                          ("by daily life", fit["by_archetype"])):
+        shown = {k: c for k, c in groups.items() if sum(c.values())}
+        if shown:
+            click.echo(f"  {title}: " + "; ".join(f"{k} ({counts(c)})" for k, c in shown.items()))
+    if fit["no_answer_sets"]:
+        click.echo(f"  answer sets behind 'no' (latest {len(fit['no_answer_sets'])}; no tokens):")
+        for entry in fit["no_answer_sets"]:
+            outcome = entry["outcome"]
+            click.echo(f"    {outcome['primary']}{'+' + outcome['secondary'] if outcome['hybrid'] else ''} "
+                       f"{json.dumps(entry['answers'], ensure_ascii=False)}")
+    if retest["pairs"]:
+        click.echo(f"retakes: {retest['pairs']} pair{'s' if retest['pairs'] != 1 else ''} on this version; "
+                   f"same outcome {retest['same_outcome']:.0%}, same leading path {retest['same_primary']:.0%}")
+        click.echo("  scores then and now: " + "; ".join(
+            f"{p} r {'n/a' if v['r'] is None else format(v['r'], '.2f')}, mean change {v['mean_abs_change']}"
+            for p, v in retest["scores"].items()))
+    else:
+        click.echo("retakes: none on this version yet")
 
 
 @quiz_cli.command("export")
