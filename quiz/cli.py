@@ -32,7 +32,9 @@ def check_command(paths: tuple[str, ...], quiet: bool, show_source: bool) -> Non
     """Validate banks (default: every bank in QUIZ_BANKS).
 
     Prints every problem, one a line, as PATH:LINE:COL: error[CODE]: message, then a summary.
-    Exit 0 when there are no errors, 1 when there are, 2 on bad usage.
+    Exit 0 when there are no errors, 1 when there are, 2 on bad usage. A bank whose id and version
+    the configured database already stores with other content is an error (BANK_043): bump its
+    version.
     """
     from flask import current_app
     files: list[str] = []
@@ -51,6 +53,7 @@ def check_command(paths: tuple[str, ...], quiet: bool, show_source: bool) -> Non
                 problems.append(Problem(ErrorCode.BANK_013, _display(path), 1, 1,
                                         {"id": bank.id, "other": seen_ids[bank.id]}))
             seen_ids.setdefault(bank.id, _display(path))
+            problems = _against_stored_versions(bank, path, problems)
         for p in problems:
             if p.severity == "error":
                 errors += 1
@@ -66,6 +69,44 @@ def check_command(paths: tuple[str, ...], quiet: bool, show_source: bool) -> Non
         summary = "no bank files found"
     click.echo(summary)
     sys.exit(1 if errors or not files else 0)
+
+
+def _against_stored_versions(bank: Bank, path: str, problems: list) -> list:
+    """`problems`, with BANK_043 when the configured database holds this bank's id and version
+    with other content: its scoring changed without a version bump."""
+    from quiz.bank import changed_without_bump
+    from quiz.bank.yaml_reader import read_file
+    stored = _stored_hashes(bank.id, bank.version)
+    if not stored:
+        return problems
+    where = read_file(path).where(("version",))
+    found = changed_without_bump(bank, stored, _display(path), where)
+    if found is None:
+        return problems
+    return sorted(problems + [found], key=lambda p: (p.line, p.col, p.code.name))
+
+
+def _stored_hashes(bank_id: str, version: int) -> list[str]:
+    """The content hashes the configured database stores for this bank id and version: none when
+    it has no database yet (a SQLite file not created, tables not migrated); a database that does
+    not answer is said on stderr, and checking goes on without it."""
+    import sqlalchemy as sa
+
+    from quiz.extensions import db
+    from quiz.store.models import BankSnapshot
+    url = db.engine.url
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") \
+            and not os.path.exists(url.database):
+        return []  # never create a database file just to look in it
+    try:
+        if not sa.inspect(db.engine).has_table(BankSnapshot.__tablename__):
+            return []
+        return list(db.session.scalars(sa.select(BankSnapshot.hash).where(
+            BankSnapshot.bank_id == bank_id, BankSnapshot.version == version)))
+    except sa.exc.SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        click.echo(f"note: stored versions not compared, the database did not answer: {reason}", err=True)
+        return []
 
 
 def source_excerpt(path: str, line: int, col: int) -> str:
