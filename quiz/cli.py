@@ -12,7 +12,6 @@ from flask.cli import AppGroup
 
 from quiz.bank import Bank, bank_files, check_file, json_schema
 from quiz.config import ROOT
-from quiz.store import feedback as store_feedback
 from quiz.store import reports
 
 quiz_cli = AppGroup("quiz", help="Check, inspect and report on question banks.")
@@ -32,9 +31,7 @@ def check_command(paths: tuple[str, ...], quiet: bool, show_source: bool) -> Non
     """Validate banks (default: every bank in QUIZ_BANKS).
 
     Prints every problem, one a line, as PATH:LINE:COL: error[CODE]: message, then a summary.
-    Exit 0 when there are no errors, 1 when there are, 2 on bad usage. A bank whose id and version
-    the configured database already stores with other content is an error (BANK_043): bump its
-    version.
+    Exit 0 when there are no errors, 1 when there are, 2 on bad usage.
     """
     from flask import current_app
     files: list[str] = []
@@ -53,7 +50,6 @@ def check_command(paths: tuple[str, ...], quiet: bool, show_source: bool) -> Non
                 problems.append(Problem(ErrorCode.BANK_013, _display(path), 1, 1,
                                         {"id": bank.id, "other": seen_ids[bank.id]}))
             seen_ids.setdefault(bank.id, _display(path))
-            problems = _against_stored_versions(bank, path, problems)
         for p in problems:
             if p.severity == "error":
                 errors += 1
@@ -69,44 +65,6 @@ def check_command(paths: tuple[str, ...], quiet: bool, show_source: bool) -> Non
         summary = "no bank files found"
     click.echo(summary)
     sys.exit(1 if errors or not files else 0)
-
-
-def _against_stored_versions(bank: Bank, path: str, problems: list) -> list:
-    """`problems`, with BANK_043 when the configured database holds this bank's id and version
-    with other content: its scoring changed without a version bump."""
-    from quiz.bank import changed_without_bump
-    from quiz.bank.yaml_reader import read_file
-    stored = _stored_hashes(bank.id, bank.version)
-    if not stored:
-        return problems
-    where = read_file(path).where(("version",))
-    found = changed_without_bump(bank, stored, _display(path), where)
-    if found is None:
-        return problems
-    return sorted(problems + [found], key=lambda p: (p.line, p.col, p.code.name))
-
-
-def _stored_hashes(bank_id: str, version: int) -> list[str]:
-    """The content hashes the configured database stores for this bank id and version: none when
-    it has no database yet (a SQLite file not created, tables not migrated); a database that does
-    not answer is said on stderr, and checking goes on without it."""
-    import sqlalchemy as sa
-
-    from quiz.extensions import db
-    from quiz.store.models import BankSnapshot
-    url = db.engine.url
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") \
-            and not os.path.exists(url.database):
-        return []  # never create a database file just to look in it
-    try:
-        if not sa.inspect(db.engine).has_table(BankSnapshot.__tablename__):
-            return []
-        return list(db.session.scalars(sa.select(BankSnapshot.hash).where(
-            BankSnapshot.bank_id == bank_id, BankSnapshot.version == version)))
-    except sa.exc.SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        click.echo(f"note: stored versions not compared, the database did not answer: {reason}", err=True)
-        return []
 
 
 def source_excerpt(path: str, line: int, col: int) -> str:
@@ -194,6 +152,97 @@ def purge_command(dry_run: bool) -> None:
                f"{purged.draft_cutoff:%Y-%m-%d %H:%M} UTC) {verb}; {results}")
 
 
+@quiz_cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=str))
+def backup_command(path: str) -> None:
+    """Copy the SQLite database to PATH, consistently, while the server runs.
+
+    The copy holds every result committed before it began; submissions go on meanwhile. PATH must
+    not exist. On PostgreSQL it prints how to use pg_dump instead and exits 2 (docs/deploy.md has
+    backup and restore for both). Exit 1 when the backup fails.
+    """
+    from quiz.store import backup
+    try:
+        made = backup.backup_sqlite(path)
+    except backup.NotSQLite:
+        click.echo("quiz backup is for SQLite; back up PostgreSQL with pg_dump, e.g. "
+                   "pg_dump -Fc -f quiz.dump \"$DATABASE_URL\" (without +psycopg; see docs/deploy.md)", err=True)
+        sys.exit(2)
+    except backup.BackupError as exc:
+        click.echo(f"backup failed: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"backed up {_display(made.source)} to {_display(made.path)}: {made.results} "
+               f"result{'s' if made.results != 1 else ''}, {made.size / 1e6:.1f} MB")
+
+
+# -- cohorts ------------------------------------------------------------------------------------
+
+@quiz_cli.group("cohort")
+def cohort_group() -> None:
+    """Groups (a class, a bootcamp, a team) whose instructor sees how the group answered."""
+
+
+@cohort_group.command("create")
+@click.argument("name")
+@click.option("--slug", default=None,
+              help="The name in the start link (a-z, 0-9, '-'); default: made from NAME.")
+@click.option("--bank", "bank_ref", default=None,
+              help="The bank (id or file) to print the start link of; default: every bank served.")
+def cohort_create(name: str, slug: str | None, bank_ref: str | None) -> None:
+    """Make a cohort called NAME; print its start link and its instructor page.
+
+    A result started from the start link is recorded with the cohort. The instructor page
+    (/c/<token>) shows the cohort's distributions, never anyone's answers; its link is printed
+    only now (only a hash of it is kept), so keep it. Without QUIZ_BASE_URL the links are paths
+    to put after the site's address.
+    """
+    from flask import current_app
+
+    from quiz.store import cohorts
+    from quiz.web import banks
+    if bank_ref is not None:
+        bank_ids = [resolve_bank(bank_ref).id]
+    else:
+        bank_ids = [b.id for b in banks.registry()]
+    try:
+        cohort, token = cohorts.create(name, slug)
+    except cohorts.CohortError as exc:
+        raise click.UsageError(str(exc)) from None
+    base = current_app.config.get("QUIZ_BASE_URL") or ""
+    click.echo(f"cohort '{cohort.slug}' created ({cohort.name})")
+    for bank_id in bank_ids:
+        click.echo(f"start link{f' ({bank_id})' if len(bank_ids) > 1 else ''}: {base}/quiz/{bank_id}?cohort={cohort.slug}")
+    click.echo(f"instructor page (keep it private; it is not shown again): {base}/c/{token}")
+    if not base:
+        click.echo("QUIZ_BASE_URL is not set, so these are paths: put the site's address in front of them "
+                   "(or set QUIZ_BASE_URL and the command prints whole links)", err=True)
+
+
+@cohort_group.command("list")
+def cohort_list() -> None:
+    """Every cohort: its slug, how many results it has, when it was made, its name."""
+    from quiz.store import cohorts
+    found = cohorts.all_cohorts()
+    for cohort, n in found:
+        click.echo(f"{cohort.slug}\t{n} result{'s' if n != 1 else ''}\t{cohort.created_at:%Y-%m-%d}\t{cohort.name}")
+    if not found:
+        click.echo("no cohorts yet (quiz cohort create NAME)")
+
+
+COHORT_HELP = "Only the results taken with this cohort (its slug, as in its start link)."
+
+
+def _cohort_id(slug: str | None) -> int | None:
+    if slug is None:
+        return None
+    from quiz.store import cohorts
+    cohort = cohorts.by_slug(slug)
+    if cohort is None:
+        known = ", ".join(c.slug for c, _n in cohorts.all_cohorts()) or "none"
+        raise click.UsageError(f"no cohort '{slug[:64]}' (cohorts: {known})")
+    return cohort.id
+
+
 # -- reports on stored results ------------------------------------------------------------------
 
 def resolve_bank(ref: str) -> Bank:
@@ -241,17 +290,17 @@ VERSION_HELP = "The bank version to report on (default: the current one). Versio
 @click.argument("bank_ref", metavar="BANK")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--version", "version", type=int, default=None, help=VERSION_HELP)
-def stats_command(bank_ref: str, as_json: bool, version: int | None) -> None:
+@click.option("--cohort", "cohort", default=None, help=COHORT_HELP)
+def stats_command(bank_ref: str, as_json: bool, version: int | None, cohort: str | None) -> None:
     """Item statistics from stored results of BANK (an id or a bank file's path), one version."""
     bank = _version_of(resolve_bank(bank_ref), version)
-    report = reports.compute_stats(bank)
-    # The bank's validity signal ("does this fit you?") and test–retest agreement (retakes).
-    report["fit"] = store_feedback.fit_report(bank)
-    report["retest"] = store_feedback.retest_report(bank)
+    report = reports.compute_stats(bank, cohort_id=_cohort_id(cohort))
+    if cohort is not None:
+        report["cohort"] = cohort
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
         return
-    click.echo(f"{bank.id} version {bank.version}: {report['results']} stored "
+    click.echo(f"{bank.id} version {bank.version}{f', cohort {cohort}' if cohort else ''}: {report['results']} stored "
                f"result{'s' if report['results'] != 1 else ''}")
     if report["other_versions"]:
         click.echo("not included (other versions): " + ", ".join(
@@ -285,34 +334,6 @@ def stats_command(bank_ref: str, as_json: bool, version: int | None) -> None:
         click.echo(f"{item['question']:<28}{item['answered']:>9}  {mean:>5} {sd:>5}  {rs}")
         for note in item["notes"]:
             click.echo(f"{'':<28}  note: {note}")
-    _echo_fit_and_retest(report["fit"], report["retest"])
-
-
-def _echo_fit_and_retest(fit: dict, retest: dict) -> None:
-    """The "does this fit you?" counts and the retake agreement, after the item table."""
-    def counts(c: dict) -> str:
-        return ", ".join(f"{k} {v}" for k, v in c.items())
-    click.echo(f"\ndoes this fit you? {fit['answered']} answer{'s' if fit['answered'] != 1 else ''}"
-               + (f": {counts(fit['counts'])}" if fit["answered"] else ""))
-    for title, groups in (("by path", fit["by_path"]), ("by hybrid pair", fit["by_hybrid_pair"]),
-                          ("by daily life", fit["by_archetype"])):
-        shown = {k: c for k, c in groups.items() if sum(c.values())}
-        if shown:
-            click.echo(f"  {title}: " + "; ".join(f"{k} ({counts(c)})" for k, c in shown.items()))
-    if fit["no_answer_sets"]:
-        click.echo(f"  answer sets behind 'no' (latest {len(fit['no_answer_sets'])}; no tokens):")
-        for entry in fit["no_answer_sets"]:
-            outcome = entry["outcome"]
-            click.echo(f"    {outcome['primary']}{'+' + outcome['secondary'] if outcome['hybrid'] else ''} "
-                       f"{json.dumps(entry['answers'], ensure_ascii=False)}")
-    if retest["pairs"]:
-        click.echo(f"retakes: {retest['pairs']} pair{'s' if retest['pairs'] != 1 else ''} on this version; "
-                   f"same outcome {retest['same_outcome']:.0%}, same leading path {retest['same_primary']:.0%}")
-        click.echo("  scores then and now: " + "; ".join(
-            f"{p} r {'n/a' if v['r'] is None else format(v['r'], '.2f')}, mean change {v['mean_abs_change']}"
-            for p, v in retest["scores"].items()))
-    else:
-        click.echo("retakes: none on this version yet")
 
 
 @quiz_cli.command("export")
@@ -320,14 +341,16 @@ def _echo_fit_and_retest(fit: dict, retest: dict) -> None:
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), required=True,
               help="csv: one row per result, one column per question; json: a JSON array.")
 @click.option("--version", "version", type=int, default=None, help=VERSION_HELP)
-def export_command(bank_ref: str, fmt: str, version: int | None) -> None:
+@click.option("--cohort", "cohort", default=None, help=COHORT_HELP)
+def export_command(bank_ref: str, fmt: str, version: int | None, cohort: str | None) -> None:
     """Stream stored results of BANK (one version) to stdout. Share tokens and delete keys are
     never exported."""
     bank = _version_of(resolve_bank(bank_ref), version)
+    cohort_id = _cohort_id(cohort)
     out = sys.stdout  # click's runner swaps it in tests; a pipe streams it in use
     if fmt == "json":
         out.write("[")
-        for i, row in enumerate(reports.export_rows(bank)):
+        for i, row in enumerate(reports.export_rows(bank, cohort_id=cohort_id)):
             out.write(("," if i else "") + "\n" + json.dumps(row, ensure_ascii=False))
         out.write("\n]\n")
         return
@@ -337,7 +360,7 @@ def export_command(bank_ref: str, fmt: str, version: int | None) -> None:
               + ["archetype", "flags", "quality"] + [f"q_{q}" for q in qids])
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
-    for row in reports.export_rows(bank):
+    for row in reports.export_rows(bank, cohort_id=cohort_id):
         ans = row["answers"]
         writer.writerow(
             [row["id"], row["created_at"], row["bank_version"], row["bank_hash"], row["lang"], row["primary"],

@@ -43,8 +43,10 @@ def is_expired(draft: Draft, now: datetime | None = None) -> bool:
     return (now or utcnow()) >= expires_at(draft)
 
 
-def create(bank_id: str, lang: str) -> Draft:
-    draft = Draft(token=new_token(), bank_id=bank_id, answers={}, lang=lang,
+def create(bank_id: str, lang: str, cohort_id: int | None = None) -> Draft:
+    """A new, empty draft; `cohort_id` when it was started from a cohort's link (its result is
+    recorded with the cohort)."""
+    draft = Draft(token=new_token(), bank_id=bank_id, answers={}, lang=lang, cohort_id=cohort_id,
                   created_at=utcnow(), updated_at=utcnow())
     db.session.add(draft)
     db.session.commit()

@@ -25,11 +25,14 @@ RESERVOIR = 5000
 RESERVOIR_SEED = 20_261_201
 
 
-def stream_results(bank_id: str, version: int | None = None) -> Iterator[models.Result]:
+def stream_results(bank_id: str, version: int | None = None, *,
+                   cohort_id: int | None = None) -> Iterator[models.Result]:
     """A bank's stored results in order; with `version`, only those taken on that version."""
     stmt = sa.select(models.Result).where(models.Result.bank_id == bank_id)
     if version is not None:
         stmt = stmt.where(models.Result.bank_version == version)
+    if cohort_id is not None:  # only the results taken with this cohort (quiz stats --cohort)
+        stmt = stmt.where(models.Result.cohort_id == cohort_id)
     stmt = stmt.order_by(models.Result.id).execution_options(yield_per=BATCH)
     for row in db.session.scalars(stmt):
         yield row
@@ -82,7 +85,7 @@ def versions_stored(bank_id: str) -> dict[int, int]:
     return {int(v): int(n) for v, n in rows}
 
 
-def compute_stats(bank: Bank) -> dict[str, Any]:
+def compute_stats(bank: Bank, *, cohort_id: int | None = None) -> dict[str, Any]:
     """Per item, over the results of `bank`'s own version only (never mixed): how often answered,
     the answer distribution, and for each path it scores the item–rest correlation (the item's
     points against the rest of that path's raw score): an item that does not move with the rest
@@ -100,7 +103,7 @@ def compute_stats(bank: Bank) -> dict[str, Any]:
     scored_paths = {q.id: q.scored_paths for q in bank.questions}
     sample: list[dict[str, Any]] = []  # a reservoir of outcomes for the reliability figures
     rnd = random.Random(RESERVOIR_SEED)
-    for result in stream_results(bank.id, bank.version):
+    for result in stream_results(bank.id, bank.version, cohort_id=cohort_id):
         total += 1
         if len(sample) < RESERVOIR:
             sample.append(result.outcome or {})
@@ -186,9 +189,9 @@ def _item_notes(entry: dict[str, Any], n: int) -> list[str]:
     return notes
 
 
-def export_rows(bank: Bank) -> Iterator[dict[str, Any]]:
-    """The results of `bank`'s own version (its questions are the columns)."""
-    for r in stream_results(bank.id, bank.version):
+def export_rows(bank: Bank, *, cohort_id: int | None = None) -> Iterator[dict[str, Any]]:
+    """The results of `bank`'s own version (its questions are the columns), or of one cohort."""
+    for r in stream_results(bank.id, bank.version, cohort_id=cohort_id):
         o = r.outcome or {}
         yield {
             "id": r.id, "created_at": r.created_at.isoformat() if r.created_at else None,

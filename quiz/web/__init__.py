@@ -10,7 +10,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from quiz.web import api, author, banks, hooks, i18n, main, results, take
+    from quiz.web import api, author, banks, cohorts, hooks, i18n, main, results, take
     banks.init_app(app)
     i18n.init_app(app)
     hooks.init_app(app)
@@ -19,3 +19,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(results.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
     app.register_blueprint(author.bp)
+    app.register_blueprint(cohorts.bp)

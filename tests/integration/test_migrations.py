@@ -17,7 +17,7 @@ from quiz.extensions import db
 from tests.conftest import ROOT, TINY_BANK, _fresh_postgres_schema
 
 MIGRATIONS = os.path.join(ROOT, "migrations")
-TABLES = {"bank_snapshot", "result", "draft"}
+TABLES = {"bank_snapshot", "result", "draft", "cohort"}
 
 
 def revisions() -> list[str]:

@@ -42,8 +42,7 @@ from quiz.web import banks, i18n
 from quiz.web.forms import CsrfOnlyForm, clean_answers, missing_required, page_form, required_message
 from quiz.web.limits import submission_limit
 from quiz.web.links import base_url, remember_delete_key
-from quiz.web.results.feedback import retake_of
-from quiz.web.take import remember
+from quiz.web.take import cohort, remember
 from quiz.web.take.pages import _cached_page, _render_page, minutes, page_of, question_numbers
 
 bp = Blueprint("take", __name__)
@@ -128,17 +127,22 @@ def _number(bank: Bank, number: int) -> int:
 @bp.get("/quiz/<bank_id>")
 def start(bank_id: str):
     bank = _bank(bank_id)
-    return render_template("take/start.html", bank=bank)
+    group, problem = cohort.lookup(request.args.get("cohort"))
+    return render_template("take/start.html", bank=bank, cohort=group,
+                           cohort_problem=problem), 404 if problem else 200
 
 
 @bp.post("/quiz/<bank_id>")
 def begin(bank_id: str):
     bank = _bank(bank_id)
     form = CsrfOnlyForm()
+    group, problem = cohort.lookup(request.form.get("cohort"))
+    if problem:
+        return render_template("take/start.html", bank=bank, cohort_problem=problem), 404
     if not form.validate():
         notice = gettext("Your session had expired. Please press Start again.")
-        return render_template("take/start.html", bank=bank, notice=notice)
-    draft = drafts.create(bank.id, i18n.select_locale())
+        return render_template("take/start.html", bank=bank, notice=notice, cohort=group)
+    draft = drafts.create(bank.id, i18n.select_locale(), cohort_id=group.id if group is not None else None)
     remember.remember(draft)
     return redirect(url_for("take.page", bank_id=bank.id, token=draft.token, number=1), 303)
 
@@ -357,10 +361,7 @@ def submit(bank_id: str, token: str):
     lang = i18n.select_locale()
     try:
         # The draft token is the submission id: a resubmitted POST stores nothing new.
-        # A retake when this browser holds the key to an earlier result of this bank: the two are
-        # linked, and the owner's page says what changed.
-        submission = service.submit(bank, answers, lang=lang, submission_id=draft.token, draft=draft,
-                                    retake_of=retake_of(bank.id))
+        submission = service.submit(bank, answers, lang=lang, submission_id=draft.token, draft=draft)
     except service.InvalidAnswers as exc:
         by_id = bank.question_by_id
         errors = {e.question: (required_message(by_id[e.question].type) if e.code in ("missing", "empty_choice")
