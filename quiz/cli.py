@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 
 from quiz.bank import Bank, bank_files, check_file, json_schema
 from quiz.config import ROOT
+from quiz.store import feedback as store_feedback
 from quiz.store import reports
 
 quiz_cli = AppGroup("quiz", help="Check, inspect and report on question banks.")
@@ -31,7 +32,9 @@ def check_command(paths: tuple[str, ...], quiet: bool, show_source: bool) -> Non
     """Validate banks (default: every bank in QUIZ_BANKS).
 
     Prints every problem, one a line, as PATH:LINE:COL: error[CODE]: message, then a summary.
-    Exit 0 when there are no errors, 1 when there are, 2 on bad usage.
+    Exit 0 when there are no errors, 1 when there are, 2 on bad usage. A bank whose id and version
+    the configured database already stores with other content is an error (BANK_043): bump its
+    version.
     """
     from flask import current_app
     files: list[str] = []
@@ -50,6 +53,7 @@ def check_command(paths: tuple[str, ...], quiet: bool, show_source: bool) -> Non
                 problems.append(Problem(ErrorCode.BANK_013, _display(path), 1, 1,
                                         {"id": bank.id, "other": seen_ids[bank.id]}))
             seen_ids.setdefault(bank.id, _display(path))
+            problems = _against_stored_versions(bank, path, problems)
         for p in problems:
             if p.severity == "error":
                 errors += 1
@@ -65,6 +69,44 @@ def check_command(paths: tuple[str, ...], quiet: bool, show_source: bool) -> Non
         summary = "no bank files found"
     click.echo(summary)
     sys.exit(1 if errors or not files else 0)
+
+
+def _against_stored_versions(bank: Bank, path: str, problems: list) -> list:
+    """`problems`, with BANK_043 when the configured database holds this bank's id and version
+    with other content: its scoring changed without a version bump."""
+    from quiz.bank import changed_without_bump
+    from quiz.bank.yaml_reader import read_file
+    stored = _stored_hashes(bank.id, bank.version)
+    if not stored:
+        return problems
+    where = read_file(path).where(("version",))
+    found = changed_without_bump(bank, stored, _display(path), where)
+    if found is None:
+        return problems
+    return sorted(problems + [found], key=lambda p: (p.line, p.col, p.code.name))
+
+
+def _stored_hashes(bank_id: str, version: int) -> list[str]:
+    """The content hashes the configured database stores for this bank id and version: none when
+    it has no database yet (a SQLite file not created, tables not migrated); a database that does
+    not answer is said on stderr, and checking goes on without it."""
+    import sqlalchemy as sa
+
+    from quiz.extensions import db
+    from quiz.store.models import BankSnapshot
+    url = db.engine.url
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") \
+            and not os.path.exists(url.database):
+        return []  # never create a database file just to look in it
+    try:
+        if not sa.inspect(db.engine).has_table(BankSnapshot.__tablename__):
+            return []
+        return list(db.session.scalars(sa.select(BankSnapshot.hash).where(
+            BankSnapshot.bank_id == bank_id, BankSnapshot.version == version)))
+    except sa.exc.SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        click.echo(f"note: stored versions not compared, the database did not answer: {reason}", err=True)
+        return []
 
 
 def source_excerpt(path: str, line: int, col: int) -> str:
@@ -297,6 +339,9 @@ def stats_command(bank_ref: str, as_json: bool, version: int | None, cohort: str
     report = reports.compute_stats(bank, cohort_id=_cohort_id(cohort))
     if cohort is not None:
         report["cohort"] = cohort
+    # The bank's validity signal ("does this fit you?") and test–retest agreement (retakes).
+    report["fit"] = store_feedback.fit_report(bank)
+    report["retest"] = store_feedback.retest_report(bank)
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
         return
@@ -334,6 +379,34 @@ def stats_command(bank_ref: str, as_json: bool, version: int | None, cohort: str
         click.echo(f"{item['question']:<28}{item['answered']:>9}  {mean:>5} {sd:>5}  {rs}")
         for note in item["notes"]:
             click.echo(f"{'':<28}  note: {note}")
+    _echo_fit_and_retest(report["fit"], report["retest"])
+
+
+def _echo_fit_and_retest(fit: dict, retest: dict) -> None:
+    """The "does this fit you?" counts and the retake agreement, after the item table."""
+    def counts(c: dict) -> str:
+        return ", ".join(f"{k} {v}" for k, v in c.items())
+    click.echo(f"\ndoes this fit you? {fit['answered']} answer{'s' if fit['answered'] != 1 else ''}"
+               + (f": {counts(fit['counts'])}" if fit["answered"] else ""))
+    for title, groups in (("by path", fit["by_path"]), ("by hybrid pair", fit["by_hybrid_pair"]),
+                          ("by daily life", fit["by_archetype"])):
+        shown = {k: c for k, c in groups.items() if sum(c.values())}
+        if shown:
+            click.echo(f"  {title}: " + "; ".join(f"{k} ({counts(c)})" for k, c in shown.items()))
+    if fit["no_answer_sets"]:
+        click.echo(f"  answer sets behind 'no' (latest {len(fit['no_answer_sets'])}; no tokens):")
+        for entry in fit["no_answer_sets"]:
+            outcome = entry["outcome"]
+            click.echo(f"    {outcome['primary']}{'+' + outcome['secondary'] if outcome['hybrid'] else ''} "
+                       f"{json.dumps(entry['answers'], ensure_ascii=False)}")
+    if retest["pairs"]:
+        click.echo(f"retakes: {retest['pairs']} pair{'s' if retest['pairs'] != 1 else ''} on this version; "
+                   f"same outcome {retest['same_outcome']:.0%}, same leading path {retest['same_primary']:.0%}")
+        click.echo("  scores then and now: " + "; ".join(
+            f"{p} r {'n/a' if v['r'] is None else format(v['r'], '.2f')}, mean change {v['mean_abs_change']}"
+            for p, v in retest["scores"].items()))
+    else:
+        click.echo("retakes: none on this version yet")
 
 
 @quiz_cli.command("export")

@@ -32,6 +32,8 @@ SETTINGS = (
     Setting("QUIZ_PREVIEW_DIR", None, "folder for rendered share images; default <instance folder>/previews"),
     Setting("QUIZ_RESULT_PAGE_CACHE_BYTES", str(8 * 1024 * 1024),
             "bytes of rendered results pages each process keeps (compressed) before the least recently used go"),
+    Setting("QUIZ_NORMS_MIN", "200", "results a bank version needs before the results page and the API show "
+                                     "percentiles from real takers"),
     Setting("QUIZ_DRAFT_DAYS", "7", "days an untouched draft (\"continue later\") is kept before it is purged"),
     Setting("QUIZ_RESULT_DAYS", None, "days a result is kept before it is purged; unset: results are kept"),
     Setting("QUIZ_OPERATOR", None, "who runs this instance (name and contact), shown on the privacy page"),
@@ -98,6 +100,16 @@ def _days(name: str, value: str | None, default: int | None) -> int | None:
     return int(value)
 
 
+def _count(name: str, value: str | None, default: int) -> int:
+    """A whole number (0 or more), the default when unset; ConfigError otherwise."""
+    value = (value or "").strip()
+    if not value:
+        return default
+    if not value.isdigit():
+        raise ConfigError(f"{name} must be a whole number (0 or more), not {value[:40]!r}")
+    return int(value)
+
+
 def from_environment(instance_path: str, environ: dict[str, str] | None = None, *,
                      for_command: bool = False) -> dict[str, Any]:
     """The configuration. `for_command`: the app is made for a CLI command (`quiz check`,
@@ -138,6 +150,7 @@ def from_environment(instance_path: str, environ: dict[str, str] | None = None, 
         "QUIZ_BASE_URL": base_url,
         "QUIZ_PREVIEW_DIR": env.get("QUIZ_PREVIEW_DIR") or None,
         "QUIZ_RESULT_PAGE_CACHE_BYTES": int(env.get("QUIZ_RESULT_PAGE_CACHE_BYTES") or 8 * 1024 * 1024),
+        "QUIZ_NORMS_MIN": _count("QUIZ_NORMS_MIN", env.get("QUIZ_NORMS_MIN"), 200),
         "QUIZ_DRAFT_DAYS": _days("QUIZ_DRAFT_DAYS", env.get("QUIZ_DRAFT_DAYS"), 7),
         "QUIZ_RESULT_DAYS": _days("QUIZ_RESULT_DAYS", env.get("QUIZ_RESULT_DAYS"), None),
         "QUIZ_OPERATOR": (env.get("QUIZ_OPERATOR") or "").strip() or None,

@@ -138,6 +138,84 @@ CASES: dict[str, tuple[str, str | bytes, int]] = {
 }
 
 
+# What takers would notice (BANK_026 to BANK_034: quiz/bank/_taker.py, quiz/engine/checks.py).
+def _line_of(text: str, needle: str) -> int:
+    return text[:text.index(needle)].count("\n") + 1
+
+
+def _choice(qid: str, first: str, rest: str) -> str:
+    """A four-option choice question whose first option is `first`'s and the others `rest`'s."""
+    options = "".join(f"      - id: {qid}-{i}\n        text: {{en: Option {i}, ko: 보기 {i}}}\n"
+                      f"        points: {{{first if i == 1 else rest}: 2}}\n" for i in range(1, 5))
+    return (f"  - id: {qid}\n    section: one\n    type: choice\n    text: {{en: Which one?, ko: 어느 쪽인가요?}}\n"
+            f"    options:\n{options}")
+
+
+_TOOLS = _sub("rules:\n", """\
+  - id: tools
+    section: one
+    type: multi
+    max_choices: 2
+    text: {en: Which tools do you use? Choose up to 2., ko: 어떤 도구를 쓰나요? 최대 2개까지 고르세요.}
+    options:
+      - id: notebook
+        text: {en: Notebooks, ko: 노트북}
+        points: {researcher: 1}
+      - id: ci
+        text: {en: CI pipelines, ko: CI 파이프라인}
+        points: {engineer: 1}
+rules:
+""")
+_POSITIONS = _sub("rules:\n", "".join(_choice(f"pick-{n}", "researcher", "engineer") for n in (1, 2, 3)) + "rules:\n")
+_SAME_POINTS = _sub("weights: {researcher: 2, engineer: -1}", "weights: {researcher: 2, engineer: 2}").replace(
+    "points: {researcher: 2}", "points: {researcher: 2, engineer: 2}").replace(
+    "points: {engineer: 2}", "points: {researcher: 1, engineer: 1}").replace(
+    "then: {points: {researcher: 1}}", "then: {points: {researcher: 1, engineer: 1}}")
+_ALIKE = _sub("weights: {researcher: 2, engineer: -1}", "weights: {researcher: 2, engineer: 2}").replace(
+    "points: {researcher: 2}", "points: {researcher: 2, engineer: 2}")
+_TWIN = _sub("sections:\n", """\
+  - id: park
+    title: {en: Park, ko: 박○○}
+    description: {en: Research as well., ko: 이쪽도 연구.}
+    profile: {researcher: 90, engineer: 20}
+sections:
+""")
+_SQUEEZED = """\
+id: demo
+version: 1
+languages: [en]
+title: Demo
+paths:
+  - {id: researcher, title: Researcher, summary: Papers., advice: Read.}
+  - {id: engineer, title: Engineer, summary: Products., advice: Ship.}
+  - {id: ops, title: Ops, summary: Systems., advice: Run.}
+questions:
+  - id: friday
+    type: choice
+    text: A free Friday?
+    options:
+      - {id: paper, text: Read a paper, points: {researcher: 1, ops: 1}}
+      - {id: feature, text: Ship a feature, points: {engineer: 1, ops: 1}}
+      - {id: rest, text: Rest, points: {}}
+"""
+CASES.update({
+    "BANK_026": ("a rule that gives points, without a description", BASE, _line_of(BASE, "papers-and-fundamentals")),
+    "BANK_027": ("a short title ending in a full stop",
+                 _sub("    title: {en: Researcher, ko: 연구자}\n",
+                      "    title: {en: Researcher, ko: 연구자}\n    short_title: {en: Research., ko: 연구}\n"), 8),
+    "BANK_028": ("a multi question whose text repeats the page's 'Choose up to 2'", _TOOLS,
+                 _line_of(_TOOLS, "text: {en: Which tools")),
+    "BANK_029": ("three four-option questions, each with the researcher's option first", _POSITIONS, 6),
+    "BANK_030": ("a path scored exactly like the one listed before it", _SAME_POINTS, 10),
+    "BANK_031": ("two paths that the same answers score", _ALIKE, 10),
+    "BANK_032": ("a hybrid margin so wide that most results are hybrids",
+                 _sub("title: {en: Demo, ko: 데모}\n", "title: {en: Demo, ko: 데모}\nhybrid_margin: 60\n"), 5),
+    "BANK_033": ("an archetype with the same profile as one listed before it", _TWIN,
+                 _line_of(_TWIN, "profile: {researcher: 90, engineer: 20}\nsections") ),
+    "BANK_034": ("a path that only ever ties with the path it shares its points with", _SQUEEZED, 8),
+})
+
+
 # More cases for codes whose weak spots authors met (issue 14): name -> (code, what the author did,
 # the broken YAML, the line the first problem is reported on). Each is the *only* problem reported:
 # the root cause, with what follows from it held back, as a compiler recovers and reads on.
@@ -193,7 +271,8 @@ def run_case(code: str, tmpdir: str) -> list:
     raw = text if isinstance(text, bytes) else text.encode("utf-8")
     with open(path, "wb") as fh:
         fh.write(raw)
-    return check_file(path, "demo.yaml")[1]
+    from quiz.engine import bank_findings  # what `quiz check` adds: what only scoring shows
+    return check_file(path, "demo.yaml", deeper=bank_findings)[1]
 
 
 def rendered_also() -> dict[str, str]:

@@ -233,6 +233,9 @@ class MeaningChecker:
             if "options" in q:
                 self.add(ErrorCode.BANK_011, path + ("options",), key=True, type="scale",
                          problem="takes 'weights', not 'options'")
+            if q.get("shuffle") is True:
+                self.add(ErrorCode.BANK_011, path + ("shuffle",), key=True, type="scale",
+                         problem="has no options to shuffle (its points run from min to max)")
             if isinstance(scale, dict):
                 lo, hi = scale.get("min", 1), scale.get("max", 5)
                 if isinstance(lo, int) and isinstance(hi, int) and not isinstance(lo, bool) and not isinstance(hi, bool):

@@ -95,6 +95,32 @@ class ErrorCode(enum.Enum):
                       "shorten the list, or split the bank in two")
     BANK_025 = Detail("error", "this condition reads {count} answers; a condition may read at most {limit}",
                       "split it into smaller rules")
+    # -- what takers would notice (quiz/bank/_taker.py; BANK_030 on: quiz/engine/checks.py) -----
+    BANK_026 = Detail("warning", "rule '{id}' gives points but has no description, so the results page can only "
+                      "list it as 'A combination of your answers'",
+                      "add 'description:' saying what those answers have in common")
+    BANK_027 = Detail("warning", "short title '{text}' ends in '{mark}'; short titles are set inside sentences, "
+                      "where it reads '{text}{mark}' at the end of one", "drop the final '{mark}'")
+    BANK_028 = Detail("warning", "the question's {where} says '{found}', which the quiz page already prints "
+                      "next to it", "remove it from the {where}")
+    BANK_029 = Detail("warning", "path '{id}' has its best option in position {position} of all {count} choice "
+                      "questions with 4 or more options, so a taker who leans to it picks the same place every "
+                      "time and the result is flagged 'many answers in a row were the same'",
+                      "reorder some of those options, or add 'shuffle: true' to those questions")
+    BANK_030 = Detail("error", "path '{id}' can never be primary: no complete answer set scores it above "
+                      "'{other}'{tie}", "give '{id}' points that '{other}' does not get")
+    BANK_031 = Detail("warning", "paths '{other}' and '{id}' are scored almost alike by every question "
+                      "(correlation {corr} over random answers; {limit} or more is flagged), so takers get "
+                      "both or neither", "add questions or options that tell them apart, or merge the two")
+    BANK_032 = Detail("warning", "{share} of takers who lean to one path would get a hybrid result (over "
+                      "{limit}; estimated from {n} simulated takers, docs/authoring.md)",
+                      "lower 'hybrid_margin', or add questions that separate the paths")
+    BANK_033 = Detail("warning", "the answers that best match archetype '{id}' land on archetype '{other}' "
+                      "(they score {scores})", "move the profile of '{id}' towards those scores, or away from "
+                      "that of '{other}'")
+    BANK_034 = Detail("warning", "path '{id}' was primary for none of the {count} answer sets tried (the best "
+                      "answers for it, and for it against each other path); it may be unreachable",
+                      "run 'quiz simulate' for a wider search, or give '{id}' points other paths do not get")
     # -- one mistake, said once (BANK_040 on: the root cause, with its follow-ons held back) ---
     BANK_040 = Detail("error", "scale min ({min}) is above max ({max}): they look swapped",
                       "write min: {max}, max: {min}")
@@ -106,7 +132,6 @@ class ErrorCode(enum.Enum):
     BANK_043 = Detail("error", "version {version} of bank '{id}' is already stored with other content "
                       "({stored}); this file's content is {current}, so results of one version would be scored "
                       "two ways", "bump 'version' to {next}, or undo the changes")
-
 
     @property
     def severity(self) -> str:

@@ -2,13 +2,14 @@
 run to the end, so an author sees every problem at once, each at its line and column."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from pydantic import ValidationError
 
 from quiz.bank import yaml_reader
 from quiz.bank._meaning import MeaningChecker
 from quiz.bank._shape import recover_misspelt_keys, shape_problems
+from quiz.bank._taker import Finding, taker_findings
 from quiz.bank._wording import describe_value
 from quiz.bank.errors import BankError, ErrorCode, Problem
 from quiz.bank.model import Bank
@@ -18,7 +19,13 @@ def _sorted(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.line, p.col, p.code.name))
 
 
-def check_document(doc: yaml_reader.Document, filename: str) -> tuple[Bank | None, list[Problem]]:
+# What scoring shows about a valid bank (quiz.engine.checks.findings): passed in by the callers
+# that want it (`quiz check`), since this component may not import the engine.
+Deeper = Callable[[Bank], list[Finding]]
+
+
+def check_document(doc: yaml_reader.Document, filename: str,
+                   deeper: Deeper | None = None) -> tuple[Bank | None, list[Problem]]:
     problems = list(doc.problems)
     if any(p.code.name.startswith(("FILE_", "YAML_001", "YAML_005", "YAML_008")) for p in problems) or doc.data is None:
         if not problems:
@@ -36,16 +43,22 @@ def check_document(doc: yaml_reader.Document, filename: str) -> tuple[Bank | Non
     problems.extend(MeaningChecker(doc, filename).run())
     if any(p.severity == "error" for p in problems):
         bank = None
+    if bank is not None:  # a valid bank: what a taker would notice, then what scoring shows
+        found = taker_findings(bank) + (deeper(bank) if deeper is not None else [])
+        problems.extend(Problem(code, filename, *doc.where(path), ctx) for code, path, ctx in found)
+        if any(p.severity == "error" for p in problems):
+            bank = None
     return bank, _sorted(problems)
 
 
-def check_bytes(raw: bytes, filename: str) -> tuple[Bank | None, list[Problem]]:
-    return check_document(yaml_reader.read_bytes(raw, filename), filename)
+def check_bytes(raw: bytes, filename: str, deeper: Deeper | None = None) -> tuple[Bank | None, list[Problem]]:
+    return check_document(yaml_reader.read_bytes(raw, filename), filename, deeper)
 
 
-def check_file(path: str, display: str | None = None) -> tuple[Bank | None, list[Problem]]:
+def check_file(path: str, display: str | None = None,
+               deeper: Deeper | None = None) -> tuple[Bank | None, list[Problem]]:
     name = display or path
-    return check_document(yaml_reader.read_file(path, name), name)
+    return check_document(yaml_reader.read_file(path, name), name, deeper)
 
 
 def load_bank(path: str) -> Bank:

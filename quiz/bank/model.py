@@ -208,6 +208,13 @@ class Question(Model):
     weights: Points = {}
     options: tuple[Option, ...] = ()
     max_choices: Annotated[int, Strict()] | None = None
+    # Show the options in an order of their own per taker (stable across pages and reloads); ids and
+    # scoring are unchanged, and the API lists them in the bank's order. None (not False) when
+    # absent, so banks without it keep their content hash.
+    shuffle: Annotated[bool, Strict()] | None = Field(
+        default=None, description="true: each taker sees this question's options in an order of their own "
+        "(the same on every visit), so no path's option always sits in the same place. Choice and multi "
+        "questions only.", examples=[True])
 
     @cached_property
     def option_ids(self) -> tuple[str, ...]:

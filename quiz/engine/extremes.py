@@ -67,9 +67,15 @@ def _vector(points: tuple[tuple[int, float], ...], n: int, factor: float = 1.0) 
     return out
 
 
-def _question_groups(q: Question, index: Mapping[str, int], scoring_leaves: list[Any]) -> list[_Group]:
-    """The answer classes of one question (see `_Group`), unanswered included when optional."""
-    n = len(index)
+def _question_groups(q: Question, index: Mapping[str, int], scoring_leaves: list[Any],
+                     project: Any = None) -> list[_Group]:
+    """The answer classes of one question (see `_Group`), unanswered included when optional.
+    `project`: turns a vector of points per path into one value per direction (see `_Extremes`)."""
+    n_paths = len(index)
+    if project is None:
+        def project(v: list[float]) -> list[float]:
+            return v
+    n = len(project([0.0] * n_paths))
     preds = [compile_condition(leaf) for leaf in scoring_leaves]
     groups: dict[tuple[bool, ...], _Group] = {}
 
@@ -85,9 +91,9 @@ def _question_groups(q: Question, index: Mapping[str, int], scoring_leaves: list
         domain: list[tuple[Any, list[float]]] = []
         if q.type == "scale":
             weights = _points_vector(q.weights, index)
-            domain = [(v, _vector(weights, n, v - q.scale.midpoint)) for v in q.scale.values]
+            domain = [(v, project(_vector(weights, n_paths, v - q.scale.midpoint))) for v in q.scale.values]
         else:
-            domain = [(o.id, _vector(_points_vector(o.points, index), n)) for o in q.options]
+            domain = [(o.id, project(_vector(_points_vector(o.points, index), n_paths))) for o in q.options]
         if not q.required:
             domain.append((_MISSING, [0.0] * n))
         for answer, vec in domain:
@@ -105,7 +111,7 @@ def _question_groups(q: Question, index: Mapping[str, int], scoring_leaves: list
     coarse = 2 ** len(named) * n * (len(others) + 1) > MULTI_PATTERN_WORK_CAP
     if coarse:
         named, others = [], option_ids
-    vectors = {o.id: _vector(_points_vector(o.points, index), n) for o in q.options}
+    vectors = {o.id: project(_vector(_points_vector(o.points, index), n_paths)) for o in q.options}
     at_least = 1 if q.required else 0
     at_most = q.max_choices if q.max_choices is not None else len(option_ids)
     position = {oid: i for i, oid in enumerate(option_ids)}
@@ -136,12 +142,23 @@ def _question_groups(q: Question, index: Mapping[str, int], scoring_leaves: list
 
 class _Extremes:
     """Per path: the attainable raw min and max over complete answer sets, and answer sets that
-    attain them. Exact unless a rule-linked group of questions exceeded ENUMERATION_CAP."""
+    attain them. Exact unless a rule-linked group of questions exceeded ENUMERATION_CAP.
 
-    def __init__(self, bank: Bank):
-        paths = bank.path_ids
+    `directions` ({label: {path: coefficient}}): bound these linear combinations of the raw
+    scores instead of each path's own (quiz.engine.checks: how far one path can get ahead of
+    another). `hi`, `lo` and the answer sets are then keyed by label; a fallback bound is still
+    a proven bound."""
+
+    def __init__(self, bank: Bank, directions: Mapping[str, Mapping[str, float]] | None = None):
+        index = {p: i for i, p in enumerate(bank.path_ids)}
+        project = None
+        if directions is not None:
+            matrix = [[float(coeffs.get(p, 0.0)) for p in bank.path_ids] for coeffs in directions.values()]
+
+            def project(v: list[float]) -> list[float]:
+                return [sum(c * x for c, x in zip(row, v) if c) for row in matrix]
+        paths = tuple(directions) if directions is not None else bank.path_ids
         n = len(paths)
-        index = {p: i for i, p in enumerate(paths)}
         scoring_rules = [r for r in bank.rules if any(v for v in r.then.points.values())]
         # Questions read by the same scoring rule are linked; linked groups are enumerated jointly.
         parent = {q.id: q.id for q in bank.questions}
@@ -176,8 +193,9 @@ class _Extremes:
         self.work = 0  # steps enumerated (bench and tests: the shipped banks stay far below the cap)
         self.fallback_components: list[tuple[str, ...]] = []
         for root, qs in components.items():
-            groups = [_question_groups(q, index, leaves_by_question[q.id]) for q in qs]
-            rules = [(compile_condition(r.when), _vector(_points_vector(r.then.points, index), n))
+            groups = [_question_groups(q, index, leaves_by_question[q.id], project) for q in qs]
+            rules = [(compile_condition(r.when), (project or list)(_vector(_points_vector(r.then.points, index),
+                                                                          len(index))))
                      for r in rules_by_component.get(root, [])]
             size = math.prod(len(g) for g in groups)
             work = size * (len(rules) + 2 * n * len(qs))

@@ -159,7 +159,8 @@ class _Tables:
             elif q.type == "choice":
                 self.single[q.id] = {o.id: effect(q.id, _vector(_points_vector(o.points, index), self.n))
                                      for o in q.options}
-                self.choice_position[q.id] = {o.id: i for i, o in enumerate(q.options)}
+                if not q.shuffle:  # a shuffled question's place on the page is the taker's own
+                    self.choice_position[q.id] = {o.id: i for i, o in enumerate(q.options)}
             else:
                 options = {o.id: _vector(_points_vector(o.points, index), self.n) for o in q.options}
                 self.multi[q.id] = {oid: tuple(v) for oid, v in options.items()}

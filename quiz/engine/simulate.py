@@ -5,7 +5,9 @@ straight-line ones (every scale at its min / middle / max, every choice at the k
 careless or acquiescent taker produces) and, per path, the answer set that maximises it. The
 report shows how outcomes and archetypes are distributed and flags paths that random takers
 almost never (< 5 %) or very often (> 60 %) reach, archetypes nobody matches, and paths no
-answer set makes primary at all (exit 1).
+answer set makes primary at all (exit 1). It also reports what `quiz check` finds with the
+scorer (quiz/engine/checks.py): a path proven unreachable, near-duplicate paths, the hybrid share
+among takers who lean to one path, and archetypes their own profile's best answers miss.
 """
 from __future__ import annotations
 
@@ -15,7 +17,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from quiz.bank import Bank, Question
+from quiz.bank import Bank, ErrorCode, Problem, Question
+from quiz.engine import checks
 from quiz.engine.answers import Answer
 from quiz.engine.scoring import bounds_exact, maximising_answers, score
 
@@ -99,6 +102,8 @@ class Audit:
     patterned: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (label, outcome dict)
     maximisers: dict[str, dict[str, Any]] = field(default_factory=dict)      # path → outcome dict
     reached: set[str] = field(default_factory=set)           # paths primary in some answer set
+    leaning_hybrid: tuple[float, int] = (0.0, 0)             # (hybrid share, takers) among leaning takers
+    checks: list[Any] = field(default_factory=list)          # quiz.engine.checks findings
 
     def share(self, path: str) -> float:
         return self.primary[path] / self.n if self.n else 0.0
@@ -110,6 +115,10 @@ class Audit:
     def findings(self) -> list[tuple[str, str]]:
         """(severity, message): errors make the command exit 1."""
         out: list[tuple[str, str]] = []
+        for code, _where, ctx in self.checks:
+            if code in (ErrorCode.BANK_030, ErrorCode.BANK_034):  # reachability: the wider search below
+                continue
+            out.append((code.severity, f"[{code.name}] " + Problem(code, "", 0, 0, ctx).message))
         for p in self.unreachable:
             top = self.maximisers.get(p)
             note = ""
@@ -164,6 +173,8 @@ def run_audit(bank: Bank, n: int = 10_000, seed: int = 0) -> Audit:
         out = score(bank, maximising_answers(bank, p))
         audit.maximisers[p] = out.to_dict()
         audit.reached.add(out.primary)
+    audit.leaning_hybrid = checks.leaning_hybrid_share(bank, seed=seed)
+    audit.checks = checks.findings(bank)
     return audit
 
 
@@ -195,6 +206,9 @@ def render(audit: Audit) -> str:
         if audit.pairs:
             common = ", ".join(f"{a}+{b} {c / audit.n:.1%}" for (a, b), c in audit.pairs.most_common(4))
             lines.append(f"  commonest hybrids: {common}")
+    share, takers = audit.leaning_hybrid
+    if takers:
+        lines.append(f"  takers who lean to one path (docs/authoring.md): hybrid {share:.1%} of {takers}")
     if bank.archetypes:
         lines += ["", "Random takers by nearest archetype",
                   f"  {'archetype':<{width}}  {'takers':>7}  {'share':>6}"]

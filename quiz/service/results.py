@@ -20,7 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from quiz.bank import Bank
 from quiz.extensions import db
 from quiz.lru import LRU
-from quiz.store import drafts, models, retention
+from quiz.store import drafts, models, norms, retention
+from quiz.store import feedback as store_feedback
 from quiz.store import results as store_results
 from quiz.store.tokens import new_token, plausible
 
@@ -91,7 +92,7 @@ def hash_key(key: str) -> str:
 # -- creating ----------------------------------------------------------------------------------
 
 def submit(bank: Bank, raw_answers: Mapping, *, lang: str = "en",
-           submission_id: str | None = None, draft: Any = None) -> Submission:
+           submission_id: str | None = None, draft: Any = None, retake_of: str | None = None) -> Submission:
     """Validate, score and store one submission, atomically.
 
     With a `draft` (the quiz's own submission, loaded in this session and locked), the draft is
@@ -101,6 +102,10 @@ def submit(bank: Bank, raw_answers: Mapping, *, lang: str = "en",
     returns the stored result (created=False), even when two requests race each other. The same
     id with other answers or another bank raises SubmissionConflict; an id that is too short,
     too long or has odd characters raises InvalidSubmissionId.
+
+    The new result is counted in its version's percentiles (quiz.store.norms) in the same
+    transaction; with `retake_of` (the token of the taker's earlier result, whose key the caller
+    checked) the two are linked as a retake.
     """
     if submission_id is not None:
         check_submission_id(submission_id)
@@ -142,6 +147,9 @@ def submit(bank: Bank, raw_answers: Mapping, *, lang: str = "en",
             # One Core INSERT rather than the ORM's unit of work (a third of a submission's CPU);
             # the caller gets the same values as an unattached Result.
             db.session.execute(_INSERT_RESULT, row)
+            norms.record(bank.id, bank.version, outcome)
+            if retake_of is not None and retake_of != row["token"]:
+                store_feedback.link_retake(retake_of, row["token"])
             if draft is not None:
                 drafts.mark_submitted(draft, row["token"], commit=False)
             db.session.commit()
@@ -346,6 +354,15 @@ def purge_expired(*, dry_run: bool = False) -> retention.Purged:
 
 # -- presenting --------------------------------------------------------------------------------
 
+NORMS_MIN_DEFAULT = 200
+
+
+def norms_min() -> int:
+    """QUIZ_NORMS_MIN: the results a bank version needs before percentiles are shown."""
+    value = current_app.config.get("QUIZ_NORMS_MIN")
+    return NORMS_MIN_DEFAULT if value is None else int(value)
+
+
 def iso_utc(moment: datetime) -> str:
     if moment.tzinfo is None:  # SQLite hands back naive datetimes; they were stored as UTC
         moment = moment.replace(tzinfo=timezone.utc)
@@ -392,6 +409,8 @@ def result_json(result: models.Result, *, lang: str, base_url: str,
         # Results stored before these were computed have neither: null and [] say so.
         "stability": out.get("stability"),
         "what_would_change": list(out.get("what_would_change") or []),
+        # Per path, the share of the version's takers scoring below; null below QUIZ_NORMS_MIN.
+        "percentiles": norms.percentiles(result.bank_id, result.bank_version, out, norms_min())[1],
         "flags": list(out.get("flags", [])),
         "quality": list(out.get("quality", [])),
         "rules_fired": list(out.get("rules_fired", [])),

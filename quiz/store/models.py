@@ -61,6 +61,9 @@ class Result(db.Model):
     # The group it was taken with (its start link), if any; the instructor page counts by it.
     cohort_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("cohort.id"), nullable=True, index=True)
     created_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)
+    # "Does this fit you?": yes / partly / no, given once by the result's owner (quiz.store.feedback).
+    fit: so.Mapped[str | None] = so.mapped_column(sa.String(8), nullable=True)
+    fit_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True), nullable=True)
 
 
 class Draft(db.Model):
@@ -78,3 +81,39 @@ class Draft(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
     # Indexed for the expiry purge (quiz.store.retention).
     updated_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)
+
+
+class NormBin(db.Model):
+    """Percentiles from real takers (quiz.store.norms): per bank version and path, how many stored
+    results have each score. A bin is a score in tenths (scores are stored with one decimal), so
+    "below this score" is exact. Kept up to date in the transactions that store and delete results."""
+
+    __tablename__ = "norm_bin"
+    bank_id: so.Mapped[str] = so.mapped_column(sa.String(64), primary_key=True)
+    bank_version: so.Mapped[int] = so.mapped_column(sa.Integer, primary_key=True)
+    path: so.Mapped[str] = so.mapped_column(sa.String(64), primary_key=True)
+    bin: so.Mapped[int] = so.mapped_column(sa.Integer, primary_key=True)  # the score × 10
+    takers: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
+
+
+class NormTotal(db.Model):
+    """How many stored results each bank version has (the percentiles' denominator)."""
+
+    __tablename__ = "norm_total"
+    bank_id: so.Mapped[str] = so.mapped_column(sa.String(64), primary_key=True)
+    bank_version: so.Mapped[int] = so.mapped_column(sa.Integer, primary_key=True)
+    takers: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
+
+
+class ResultLink(db.Model):
+    """A retake: the same taker's earlier and later result (quiz.store.feedback). Goes with
+    either result when it is deleted."""
+
+    __tablename__ = "result_link"
+    earlier_id: so.Mapped[int] = so.mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"), sa.ForeignKey("result.id", ondelete="CASCADE"),
+        primary_key=True)
+    later_id: so.Mapped[int] = so.mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"), sa.ForeignKey("result.id", ondelete="CASCADE"),
+        primary_key=True, index=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)

@@ -13,7 +13,7 @@ from collections.abc import Collection
 import sqlalchemy as sa
 
 from quiz.extensions import db
-from quiz.store import drafts, models
+from quiz.store import drafts, models, norms
 
 _TABLE = models.Result.__table__
 
@@ -25,11 +25,15 @@ def delete_results(result_ids: Collection[int]) -> list[str]:
     ids = list(result_ids)
     if not ids:
         return []
+    # RETURNING: the rows this statement removed, so a result two requests delete at once is
+    # counted out of the percentiles once (the second DELETE returns nothing).
     rows = db.session.execute(
-        sa.select(_TABLE.c.id, _TABLE.c.token, _TABLE.c.submission_id).where(_TABLE.c.id.in_(ids))).all()
+        sa.delete(_TABLE).where(_TABLE.c.id.in_(ids))
+        .returning(_TABLE.c.token, _TABLE.c.submission_id, _TABLE.c.bank_id, _TABLE.c.bank_version,
+                   _TABLE.c.outcome)).all()
     if not rows:
         return []
-    db.session.execute(sa.delete(_TABLE).where(_TABLE.c.id.in_([r.id for r in rows])))
+    norms.remove(rows)  # percentiles from real takers; retake links go with the rows (ON DELETE CASCADE)
     # The drafts hold the same answers and the result's token: nothing of them may stay behind.
     drafts.delete_for_results([r.token for r in rows], [r.submission_id for r in rows if r.submission_id])
     return [r.token for r in rows]

@@ -172,8 +172,8 @@ _SCHEMAS: dict[str, Any] = {
     "Result": {
         "type": "object",
         "required": ["token", "url", "bank", "scores", "primary", "secondary", "hybrid", "balanced", "margin",
-                     "archetype", "archetypes", "stability", "what_would_change", "flags", "quality",
-                     "rules_fired", "contributions", "created_at"],
+                     "archetype", "archetypes", "stability", "what_would_change", "percentiles", "flags",
+                     "quality", "rules_fired", "contributions", "created_at"],
         "properties": {
             "token": {"type": "string"},
             "url": {"type": "string", "format": "uri", "description": "the shareable results page"},
@@ -202,6 +202,13 @@ _SCHEMAS: dict[str, Any] = {
                 "description": "up to three smallest sets of answer changes (fewest changes first) that "
                                "would change the outcome, each with the outcome it would give; [] when "
                                "none was found, and for a result stored before it was computed"},
+            "percentiles": {
+                "type": ["object", "null"],
+                "additionalProperties": {"type": "integer", "minimum": 0, "maximum": 100},
+                "description": "null until the result's bank version has QUIZ_NORMS_MIN stored results "
+                               "(default 200); then, for each path of `scores`, the share (0–100, rounded "
+                               "down) of that version's stored results whose score for the path is below "
+                               "this one's"},
             "flags": {"type": "array", "items": {"type": "string"}},
             "quality": {"type": "array", "items": {"type": "string"}},
             "rules_fired": {"type": "array", "items": {"type": "string"}},

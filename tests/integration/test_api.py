@@ -12,8 +12,8 @@ from tests.conftest import TINY_BANK
 
 ANSWERS = {"fundamentals": 5, "first-week": "read-papers", "tools": ["pytorch"], "process-work": 4}
 RESULT_KEYS = {"token", "url", "bank", "scores", "primary", "secondary", "hybrid", "balanced", "margin",
-               "archetype", "archetypes", "stability", "what_would_change", "flags", "quality", "rules_fired",
-               "contributions", "created_at"}
+               "archetype", "archetypes", "stability", "what_would_change", "percentiles", "flags", "quality",
+               "rules_fired", "contributions", "created_at"}
 
 
 def post(client, answers=None, **body):

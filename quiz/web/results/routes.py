@@ -31,6 +31,8 @@ from quiz.web import markdown
 from quiz.web.i18n import LANGUAGES, gettext, select_locale
 from quiz.web.links import base_url, delete_key_for, forget_delete_key
 from quiz.web.results.cache import PageCache
+from quiz.web.results.feedback import cache_bucket, give_fit, page_context, retake
+from quiz.web.results.feedback import result_and_takers as takers_now
 from quiz.web.results.naming import archetype_line, bar_width, colour, headline, path_name, short_label
 from quiz.web.results.view import build_view
 
@@ -99,14 +101,15 @@ def show(token: str):
     lang = select_locale()
     owner_key = delete_key_for(token)  # held by this browser's session since it submitted
     base = base_url()
-    cache_key = (token, lang, base)
     # Only plain addresses are cached: the language links repeat any other query arguments.
     cacheable = owner_key is None and set(request.args) <= {"lang"}
     if cacheable:
-        cached = page_cache().get(cache_key)
         # The row is looked up (by its unique token) before a cached page is served: a result
-        # deleted by any process is gone here too.
-        if cached is not None and service.result_exists(token):
+        # deleted by any process is gone here too. The same statement reads its version's count
+        # of results, part of the key: percentiles change as results come and go.
+        found, takers = takers_now(token)
+        cached = page_cache().get((token, lang, base, cache_bucket(takers))) if found else None
+        if cached is not None:
             html, etag = cached
             return _shared_page(html, etag)
     result = service.read_result(token)
@@ -115,6 +118,7 @@ def show(token: str):
     if owner_key is not None and not service.key_matches(result, owner_key):
         owner_key = None
     view = build_view(result, lang)
+    parts = page_context(result, owner_key, lang)  # percentiles; the owner's fit and retake
     html = render_template(
         "results/show.html", v=view, owner_key=owner_key, share_base=base,
         share_url=f"{base}{url_for('results.show', token=token, lang=_result_lang(result))}",
@@ -122,13 +126,14 @@ def show(token: str):
         image_url=f"{base}{url_for('results.preview_png', token=token, lang=_result_lang(result))}",
         delete_url=url_for("results.confirm_delete", token=token, key=owner_key) if owner_key else None,
         compare_url=url_for("results.compare", r=token),
+        **parts,
     )
     if owner_key is not None:
         return _private(Response(html, mimetype="text/html"))
     body = html.encode()
     etag = hashlib.sha256(body).hexdigest()[:32]
     if cacheable:
-        page_cache().put(cache_key, body, etag)
+        page_cache().put((token, lang, base, cache_bucket(parts["takers"])), body, etag)
     return _shared_page(body, etag)
 
 
@@ -185,6 +190,10 @@ def preview_png(token: str):
             preview.forget(preview_dir(), token)
     response = Response(png, mimetype="image/png")
     return _public(response, hashlib.sha256(png).hexdigest()[:32])
+
+
+bp.add_url_rule("/r/<token>/fit", view_func=give_fit, methods=["POST"])
+bp.add_url_rule("/r/<token>/retake", view_func=retake, methods=["POST"])
 
 
 @bp.get("/r/<token>/delete")

@@ -3,6 +3,8 @@ tokens as slots, then filled in and ticked for each taker. Bounded: a few entrie
 banks kept by quiz.engine.per_bank."""
 from __future__ import annotations
 
+import hashlib
+import random
 import re
 import secrets
 from typing import Any
@@ -139,15 +141,51 @@ def _cached_page(bank: Bank, draft: Any, number: int, returning: bool) -> str:
         html = _render_page(bank, draft, number, answers={}, returning=returning)
         template = store[key] = html.replace(draft.token, TOKEN_SLOT).replace(csrf_value, CSRF_SLOT)
     html = template.replace(TOKEN_SLOT, draft.token).replace(CSRF_SLOT, csrf_value)
-    return tick(html, questions, answers)
+    return shuffle_options(tick(html, questions, answers), questions, draft.token)
 
 
 def _render_page(bank: Bank, draft: Any, number: int, *, answers: dict[str, Any],
                  errors: dict[str, str] | None = None, notice: str | None = None,
                  returning: bool = False) -> str:
     section, questions = bank.pages[number - 1]
-    return render_template(
+    html = render_template(
         "take/page.html", bank=bank, draft=draft, number=number, total=len(bank.pages),
         minutes_left=minutes_left(bank, number),
         section=section, questions=questions, numbers=question_numbers(bank), answers=answers,
         errors=errors or {}, notice=notice, returning=returning)
+    return shuffle_options(html, questions, draft.token)
+
+
+def option_order(q: Question, draft_token: str) -> list[int]:
+    """The order (canonical positions) a `shuffle: true` question's options are shown in to the
+    taker of this draft: fixed by the draft and the question, so Back, a reload or "continue
+    later" show the same order, and another taker most likely another."""
+    seed = int.from_bytes(hashlib.sha256(f"{draft_token}\0{q.id}".encode()).digest()[:8], "big")
+    order = list(range(len(q.options)))
+    random.Random(seed).shuffle(order)
+    return order
+
+
+def shuffle_options(html: str, questions: tuple[Question, ...], draft_token: str) -> str:
+    """`html` with each `shuffle: true` question's option labels in this taker's order, whatever
+    order they come in (a cached page holds the first taker's). Each label holds its input
+    `a-<q>-<i>` (i: the option's place in the bank, which `tick` and the answers rely on), so the
+    labels are moved whole and nothing else changes."""
+    for q in questions:
+        if not q.shuffle or len(q.options) < 2:
+            continue
+        spans = []
+        for i in range(len(q.options)):
+            at = html.find(f'id="a-{q.id}-{i}"')
+            start, end = html.rfind("<label", 0, at), html.find("</label>", at)
+            if at < 0 or start < 0 or end < 0:
+                break
+            spans.append((start, end + len("</label>")))
+        else:
+            ordered = sorted(spans)
+            gaps = {html[a[1]:b[0]] for a, b in zip(ordered, ordered[1:])}
+            if len(gaps) == 1 and all(a[1] <= b[0] for a, b in zip(ordered, ordered[1:])):
+                labels = [html[s:e] for s, e in spans]
+                shown = gaps.pop().join(labels[i] for i in option_order(q, draft_token))
+                html = html[:ordered[0][0]] + shown + html[ordered[-1][1]:]
+    return html

@@ -42,6 +42,7 @@ from quiz.web import banks, i18n
 from quiz.web.forms import CsrfOnlyForm, clean_answers, missing_required, page_form, required_message
 from quiz.web.limits import submission_limit
 from quiz.web.links import base_url, remember_delete_key
+from quiz.web.results.feedback import retake_of
 from quiz.web.take import cohort, remember
 from quiz.web.take.pages import _cached_page, _render_page, minutes, page_of, question_numbers
 
@@ -361,7 +362,10 @@ def submit(bank_id: str, token: str):
     lang = i18n.select_locale()
     try:
         # The draft token is the submission id: a resubmitted POST stores nothing new.
-        submission = service.submit(bank, answers, lang=lang, submission_id=draft.token, draft=draft)
+        # A retake when this browser holds the key to an earlier result of this bank: the two are
+        # linked, and the owner's page says what changed.
+        submission = service.submit(bank, answers, lang=lang, submission_id=draft.token, draft=draft,
+                                    retake_of=retake_of(bank.id))
     except service.InvalidAnswers as exc:
         by_id = bank.question_by_id
         errors = {e.question: (required_message(by_id[e.question].type) if e.code in ("missing", "empty_choice")

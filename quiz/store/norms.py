@@ -1,0 +1,143 @@
+"""Percentiles from real takers: per bank version and path, a histogram of the stored scores.
+
+Scores are stored with one decimal, so a bin is a score in tenths (0 to 1000): "the share of this
+version's takers whose score is below this one" is a sum of whole bins, exactly what counting the
+stored results would give, never an approximation. The histogram (`norm_bin`) and the count of
+results per version (`norm_total`) change in the transaction that stores a result (`record`, from
+quiz.service.submit) and in the one that deletes results (`remove`, from
+quiz.store.results.delete_results, which every delete goes through), so a page view only ever
+reads a few index ranges: at most 1,001 small rows per path, whether the version has a hundred
+results or a million.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from quiz.extensions import db
+from quiz.store import models
+
+SCALE = 10  # bins per score point: scores are stored with one decimal
+
+_BIN = models.NormBin.__table__
+_TOTAL = models.NormTotal.__table__
+_RESULT = models.Result.__table__
+
+
+def score_bin(value: float) -> int:
+    """The bin of a stored score (71.4 → 714). round(), not int(): 71.4 × 10 is 713.9999…"""
+    return int(round(float(value) * SCALE))
+
+
+def _scores(outcome: Mapping[str, Any] | None) -> dict[str, int]:
+    scores = (outcome or {}).get("scores") or {}
+    return {path: score_bin(v) for path, v in scores.items()
+            if isinstance(v, (int, float)) and not isinstance(v, bool)}
+
+
+def _add(table: sa.Table, keys: list[str], rows: list[dict[str, Any]]) -> None:
+    """Add each row's `takers` to the row with the same key, creating it when missing: one
+    INSERT … ON CONFLICT DO UPDATE (SQLite and PostgreSQL), so two submissions at once both count."""
+    if not rows:
+        return
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise RuntimeError(f"percentiles need SQLite or PostgreSQL, not {dialect}")
+    stmt = insert(table).values(rows)
+    db.session.execute(stmt.on_conflict_do_update(
+        index_elements=keys, set_={"takers": table.c.takers + stmt.excluded.takers}))
+
+
+def record(bank_id: str, version: int, outcome: Mapping[str, Any]) -> None:
+    """Count one new result, inside the caller's transaction (the submission's)."""
+    bins = _scores(outcome)
+    _add(_TOTAL, ["bank_id", "bank_version"], [{"bank_id": bank_id, "bank_version": version, "takers": 1}])
+    _add(_BIN, ["bank_id", "bank_version", "path", "bin"],
+         [{"bank_id": bank_id, "bank_version": version, "path": p, "bin": b, "takers": 1} for p, b in bins.items()])
+
+
+_TAKE_BIN = (sa.update(_BIN).values(takers=_BIN.c.takers - sa.bindparam("n"))
+             .where(_BIN.c.bank_id == sa.bindparam("b_bank"), _BIN.c.bank_version == sa.bindparam("b_version"),
+                    _BIN.c.path == sa.bindparam("b_path"), _BIN.c.bin == sa.bindparam("b_bin")))
+_TAKE_TOTAL = (sa.update(_TOTAL).values(takers=_TOTAL.c.takers - sa.bindparam("n"))
+               .where(_TOTAL.c.bank_id == sa.bindparam("b_bank"), _TOTAL.c.bank_version == sa.bindparam("b_version")))
+
+
+def remove(deleted: Iterable[Any]) -> None:
+    """Take deleted results out of the histogram, inside the deleting transaction. `deleted` are
+    the rows the DELETE itself returned (bank_id, bank_version, outcome), so a result two
+    requests delete at once is taken out once."""
+    bins: Counter[tuple[str, int, str, int]] = Counter()
+    totals: Counter[tuple[str, int]] = Counter()
+    for row in deleted:
+        totals[(row.bank_id, row.bank_version)] += 1
+        for path, b in _scores(row.outcome).items():
+            bins[(row.bank_id, row.bank_version, path, b)] += 1
+    if totals:
+        db.session.execute(_TAKE_TOTAL, [{"b_bank": b, "b_version": v, "n": n} for (b, v), n in totals.items()])
+    if bins:
+        db.session.execute(_TAKE_BIN, [{"b_bank": b, "b_version": v, "b_path": p, "b_bin": k, "n": n}
+                                       for (b, v, p, k), n in bins.items()])
+
+
+def _first(stmt: sa.Executable, params: dict[str, Any] | None = None) -> Any:
+    """The statement's first row. On the request's session when it is in a transaction (a POST
+    that has written holds SQLite's write lock there: another connection would wait for it);
+    otherwise on a pooled connection of its own, cheaper than the session's bookkeeping."""
+    if db.session().in_transaction():
+        return db.session.execute(stmt, params).first()
+    with db.engine.connect() as conn:
+        return conn.execute(stmt, params).first()
+
+
+def _takers_of(bank_id: Any, version: Any) -> sa.ScalarSelect:
+    return (sa.select(_TOTAL.c.takers)
+            .where(_TOTAL.c.bank_id == bank_id, _TOTAL.c.bank_version == version).scalar_subquery())
+
+
+_EXISTS_WITH_TAKERS = (
+    sa.select(_RESULT.c.id, _takers_of(_RESULT.c.bank_id, _RESULT.c.bank_version).label("takers"))
+    .where(_RESULT.c.token == sa.bindparam("token")).limit(1))
+
+
+def result_and_takers(token: str) -> tuple[bool, int]:
+    """Whether the result exists, and how many results its bank version has: one statement, the
+    same lookup by token that a cached page makes anyway before it is served."""
+    row = _first(_EXISTS_WITH_TAKERS, {"token": token})
+    return (False, 0) if row is None else (True, int(row.takers or 0))
+
+
+def takers(bank_id: str, version: int) -> int:
+    """How many stored results the bank version has."""
+    row = _first(sa.select(_takers_of(bank_id, version)))
+    return int(row[0] or 0) if row is not None else 0
+
+
+def below(bank_id: str, version: int, outcome: Mapping[str, Any]) -> tuple[int, dict[str, int]]:
+    """(the version's takers, per path how many of them scored below this outcome's score): one
+    statement, a sum over one index range per path."""
+    bins = _scores(outcome)
+    columns = [_takers_of(bank_id, version).label("takers")]
+    for i, (path, b) in enumerate(bins.items()):
+        columns.append(sa.select(sa.func.coalesce(sa.func.sum(_BIN.c.takers), 0))
+                       .where(_BIN.c.bank_id == bank_id, _BIN.c.bank_version == version,
+                              _BIN.c.path == path, _BIN.c.bin < b).scalar_subquery().label(f"p{i}"))
+    row = _first(sa.select(*columns))
+    return int(row[0] or 0), {path: int(row[i + 1] or 0) for i, path in enumerate(bins)}
+
+
+def percentiles(bank_id: str, version: int, outcome: Mapping[str, Any],
+                minimum: int) -> tuple[int, dict[str, int] | None]:
+    """(the version's takers, per path the share 0–100 of them whose score is below this one),
+    the share rounded down (68.9% is "more than 68%"); None below `minimum` takers."""
+    n, counts = below(bank_id, version, outcome)
+    if n < max(minimum, 1):
+        return n, None
+    return n, {path: 100 * c // n for path, c in counts.items()}
