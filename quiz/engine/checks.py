@@ -45,20 +45,27 @@ NEAR_DUPLICATE_CORRELATION = 0.9
 # BANK_032: over this share of leaning takers with a hybrid result, "hybrid" is no longer the
 # exception that says "you sit between two paths" but what most people hear.
 HYBRID_SHARE_LIMIT = 0.35
-# ... estimated from this many simulated takers (fewer in a long bank: at most
-# LEANING_ANSWER_BUDGET answers in all), each leaning to one path in turn: a question that scores
+# ... estimated from this many simulated takers (fewer in a big bank: each taker costs about one
+# step per question, rule and archetype, and the steps stay under LEANING_WORK_BUDGET, with at
+# least LEANING_MIN_TAKERS takers), each leaning to one path in turn: a question that scores
 # their path gets the answer that path's maximiser gives with probability LEAN, else a uniformly
 # random answer, as does every other question.
-LEANING_TAKERS = 400
-LEANING_MIN_TAKERS = 120
-LEANING_ANSWER_BUDGET = 30_000
+LEANING_TAKERS = 300
+LEANING_MIN_TAKERS = 100
+LEANING_WORK_BUDGET = 15_000
 LEAN = 0.5
 # The searches' work: pairwise directions only while paths² × answers stays under this (a bank
 # at the 16-path limit with long questions searches only each path against the rest) ...
 DIRECTION_BUDGET = 400_000
+# ... and the exact search enumerates at most this many steps (see extremes.ENUMERATION_WORK_CAP);
+# past it, rule-linked groups of questions take the fallback bound (still a proven bound, so
+# BANK_030 stays sound; its answer sets may just be weaker witnesses) ...
+SEARCH_WORK_BUDGET = 300_000
 # ... and answer sets scored by the archetype search, per archetype and in all.
-ARCHETYPE_STEPS = 300
-ARCHETYPE_STEPS_TOTAL = 2_000
+# (the total: ARCHETYPE_WORK_BUDGET steps of scoring work, between 300 and 900 answer sets)
+ARCHETYPE_STEPS = 200
+ARCHETYPE_STEPS_TOTAL = 300
+ARCHETYPE_WORK_BUDGET = 30_000
 # A difference of 0–100 scores this small is arithmetic noise, not a lead.
 TOLERANCE = 1e-6
 
@@ -105,7 +112,7 @@ class _Search:
                 directions[f"{p}>rest"] = self._difference({p: 1.0, **{q: -1.0 / len(others) for q in others}})
         for a in bank.archetypes:  # towards the profile: up where it is over 50, down where under
             directions[f"@{a.id}"] = self._difference({p: (a.profile.get(p, 50.0) - 50.0) / 50.0 for p in paths})
-        self.extremes = _Extremes(bank, directions) if directions else None
+        self.extremes = _Extremes(bank, directions, work_budget=SEARCH_WORK_BUDGET) if directions else None
 
     def _difference(self, weights: dict[str, float]) -> dict[str, float]:
         """Raw-score coefficients of Σ weight × 0–100 score (the offsets are added back later)."""
@@ -144,11 +151,14 @@ class _Search:
         bank, out = self.bank, []
         if len(bank.archetypes) < 2 or self.extremes is None:
             return out
-        budget = ARCHETYPE_STEPS_TOTAL
+        cost = len(bank.questions) + len(bank.rules) + len(bank.archetypes)  # of scoring one answer set
+        budget = max(ARCHETYPE_STEPS_TOTAL, min(3 * ARCHETYPE_STEPS_TOTAL, ARCHETYPE_WORK_BUDGET // cost))
         for i, a in enumerate(bank.archetypes):
             answers = self.extremes.hi_answers[f"@{a.id}"]
-            answers, steps = _closer(bank, a.id, answers, min(ARCHETYPE_STEPS, budget))
+            answers, steps, settled = _closer(bank, a.id, answers, min(ARCHETYPE_STEPS, max(budget, 1)))
             budget -= steps
+            if not settled:  # the search was cut short: no verdict rather than a wrong one
+                continue
             outcome = score(bank, answers)
             nearest = outcome.archetype["id"]
             if nearest != a.id:
@@ -202,19 +212,23 @@ def _alternatives(q: Question, current: Answer | None) -> list[Answer | None]:
     return out
 
 
-def _closer(bank: Bank, archetype_id: str, answers: dict[str, Answer], steps: int) -> tuple[dict[str, Answer], int]:
+def _closer(bank: Bank, archetype_id: str, answers: dict[str, Answer],
+            steps: int) -> tuple[dict[str, Answer], int, bool]:
     """Local search from `answers` for answers on which the archetype is the nearest: change one
     answer at a time while that brings it nearer than the others, until it is the nearest or
-    `steps` answer sets were scored. Returns (the best answers found, steps used)."""
+    `steps` answer sets were scored. Returns (the best answers found, steps used, settled: it is
+    the nearest there, or no one change brings it nearer)."""
     answers = dict(answers)
     best = _lead(bank, archetype_id, answers)
-    used, improved = 1, True
-    while improved and used < steps and best <= TOLERANCE:
+    used = 1
+    while best <= TOLERANCE:
         improved = False
         for q in bank.questions:
             for alt in _alternatives(q, answers.get(q.id)):
-                if alt == answers.get(q.id) or used >= steps or best > TOLERANCE:
+                if alt == answers.get(q.id):
                     continue
+                if used >= steps:
+                    return answers, used, False
                 trial = dict(answers)
                 if alt is None:
                     trial.pop(q.id, None)
@@ -224,7 +238,11 @@ def _closer(bank: Bank, archetype_id: str, answers: dict[str, Answer], steps: in
                 value = _lead(bank, archetype_id, trial)
                 if value > best + TOLERANCE:
                     answers, best, improved = trial, value, True
-    return answers, used
+                    if best > TOLERANCE:
+                        return answers, used, True
+        if not improved:
+            return answers, used, True
+    return answers, used, True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -300,7 +318,8 @@ def leaning_hybrid_share(bank: Bank, seed: int = 0, takers: int | None = None) -
     if len(paths) < 2:
         return 0.0, 0
     if takers is None:
-        takers = max(LEANING_MIN_TAKERS, min(LEANING_TAKERS, LEANING_ANSWER_BUDGET // len(bank.questions)))
+        cost = len(bank.questions) + len(bank.rules) + len(bank.archetypes)
+        takers = max(LEANING_MIN_TAKERS, min(LEANING_TAKERS, LEANING_WORK_BUDGET // cost))
     rnd = random.Random(seed)
     best = {p: maximising_answers(bank, p) for p in paths}
     hybrid = 0

@@ -147,16 +147,24 @@ class _Extremes:
     `directions` ({label: {path: coefficient}}): bound these linear combinations of the raw
     scores instead of each path's own (quiz.engine.checks: how far one path can get ahead of
     another). `hi`, `lo` and the answer sets are then keyed by label; a fallback bound is still
-    a proven bound."""
+    a proven bound. `work_budget`: enumerate components only while the steps spent stay under
+    it; the rest take the fallback bound."""
 
-    def __init__(self, bank: Bank, directions: Mapping[str, Mapping[str, float]] | None = None):
+    def __init__(self, bank: Bank, directions: Mapping[str, Mapping[str, float]] | None = None,
+                 work_budget: int | None = None):
         index = {p: i for i, p in enumerate(bank.path_ids)}
         project = None
         if directions is not None:
-            matrix = [[float(coeffs.get(p, 0.0)) for p in bank.path_ids] for coeffs in directions.values()]
+            # one column per path: what a point for that path is worth in each direction
+            columns = [[float(coeffs.get(p, 0.0)) for coeffs in directions.values()] for p in bank.path_ids]
+            m = len(directions)
 
             def project(v: list[float]) -> list[float]:
-                return [sum(c * x for c, x in zip(row, v) if c) for row in matrix]
+                out = [0.0] * m
+                for x, column in zip(v, columns):
+                    if x:  # points are sparse: most options score one or two paths
+                        out = [o + x * c for o, c in zip(out, column)]
+                return out
         paths = tuple(directions) if directions is not None else bank.path_ids
         n = len(paths)
         scoring_rules = [r for r in bank.rules if any(v for v in r.then.points.values())]
@@ -192,6 +200,7 @@ class _Extremes:
         self.exact = True
         self.work = 0  # steps enumerated (bench and tests: the shipped banks stay far below the cap)
         self.fallback_components: list[tuple[str, ...]] = []
+        spent_so_far = 0
         for root, qs in components.items():
             groups = [_question_groups(q, index, leaves_by_question[q.id], project) for q in qs]
             rules = [(compile_condition(r.when), (project or list)(_vector(_points_vector(r.then.points, index),
@@ -200,7 +209,11 @@ class _Extremes:
             size = math.prod(len(g) for g in groups)
             work = size * (len(rules) + 2 * n * len(qs))
             self.work += work if size <= ENUMERATION_CAP else 0
-            if size > ENUMERATION_CAP or work > ENUMERATION_WORK_CAP or any(g.coarse for gs in groups for g in gs):
+            spent = work if size <= ENUMERATION_CAP and work <= ENUMERATION_WORK_CAP else 0
+            over_budget = work_budget is not None and spent_so_far + spent > work_budget
+            spent_so_far += 0 if over_budget else spent
+            if size > ENUMERATION_CAP or work > ENUMERATION_WORK_CAP or over_budget or \
+                    any(g.coarse for gs in groups for g in gs):
                 self.exact = False
                 self.fallback_components.append(tuple(q.id for q in qs))
                 c_hi, c_lo, c_hi_ans, c_lo_ans = self._fallback(qs, groups, rules, n)
