@@ -45,8 +45,9 @@ def check_command(paths: tuple[str, ...], quiet: bool, show_source: bool) -> Non
         files = bank_files(current_app.config["QUIZ_BANKS"])
     errors = warnings = 0
     seen_ids: dict[str, str] = {}
+    from quiz.engine import bank_findings
     for path in files:
-        bank, problems = check_file(path, _display(path))
+        bank, problems = check_file(path, _display(path), deeper=bank_findings)
         if bank is not None:
             if bank.id in seen_ids:
                 from quiz.bank.errors import ErrorCode, Problem
