@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 
+import pytest
 import sqlalchemy as sa
 
 from quiz.extensions import db
@@ -93,7 +94,16 @@ def test_a_backup_under_write_load_keeps_every_acknowledged_result_and_serves_it
         close_app(app)
 
 
-def test_backup_never_overwrites_and_says_why(app, tmp_path):
+@pytest.fixture
+def sqlite_app(tmp_path):
+    """The app on a real SQLite file, whichever database the other tests run on."""
+    app = make_app(tmp_path, database_url=f"sqlite:///{tmp_path}/quiz.sqlite3")
+    yield app
+    close_app(app)
+
+
+def test_backup_never_overwrites_and_says_why(sqlite_app, tmp_path):
+    app = sqlite_app
     existing = tmp_path / "taken.sqlite3"
     existing.write_bytes(b"keep me")
     out = app.test_cli_runner().invoke(args=["quiz", "backup", str(existing)])
@@ -114,7 +124,8 @@ def test_on_postgresql_backup_points_at_pg_dump(tmp_path, postgres_url):
         close_app(app)
 
 
-def test_a_backup_is_a_database_the_app_migrates_and_serves(app, tmp_path):
+def test_a_backup_is_a_database_the_app_migrates_and_serves(sqlite_app, tmp_path):
+    app = sqlite_app
     client = app.test_client()
     made = client.post("/api/results", json={"bank": "tiny", "answers": ANSWER_SETS[1]}).get_json()
     target = tmp_path / "copy.sqlite3"
