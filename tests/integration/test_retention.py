@@ -169,3 +169,24 @@ def test_a_bad_retention_setting_is_one_clear_line(tmp_path, value):
     from quiz.config import ConfigError, from_environment
     with pytest.raises(ConfigError, match="QUIZ_RESULT_DAYS must be a whole number of days"):
         from_environment(str(tmp_path), {"QUIZ_RESULT_DAYS": value, "SECRET_KEY": "x"})
+
+
+def test_purged_results_leave_the_percentile_counts(retention_app):
+    """The purge deletes through the same store function as a taker's delete, so the aggregate
+    behind the percentiles counts only the results that are still there."""
+    app = retention_app
+    client = app.test_client()
+    kept = [_submit(client) for _ in range(2)]
+    gone = [_submit(client) for _ in range(3)]
+    for token in gone:
+        _age_result(app, token, timedelta(days=31))
+
+    def counted() -> int:
+        with app.app_context():
+            n = db.session.execute(sa.select(sa.func.sum(models.NormTotal.takers))).scalar()
+            db.session.rollback()
+        return int(n or 0)
+
+    assert counted() == 5
+    assert app.test_cli_runner().invoke(args=["quiz", "purge"]).exit_code == 0
+    assert counted() == 2 == len(_left(app)[1] & set(kept))
