@@ -130,8 +130,8 @@ def source_excerpt(path: str, line: int, col: int) -> str:
 
 @quiz_cli.command("schema")
 @click.option("--bank", "bank_file", type=click.Path(dir_okay=False, path_type=str), default=None,
-              help="A bank file: the schema then also knows its path, question, section and flag ids "
-                   "and its languages, so an editor catches a wrong id.")
+              help="A bank file: the schema then also knows its path, question, option, section and "
+                   "flag ids and its languages, so an editor catches a wrong id.")
 def schema_command(bank_file: str | None) -> None:
     """Print the JSON Schema of the bank format (the same as questions/bank.schema.json)."""
     if bank_file is None:
