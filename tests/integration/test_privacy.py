@@ -9,6 +9,8 @@ import pytest
 
 from tests.conftest import close_app, make_app
 
+# Every test here runs on the database under test (PostgreSQL too, in make test's second pass).
+pytestmark = pytest.mark.db
 ANSWERS = {"fundamentals": 5, "first-week": "read-papers", "tools": ["pytorch"], "process-work": 4}
 
 

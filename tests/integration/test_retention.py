@@ -14,6 +14,8 @@ from quiz.store import models
 from tests.conftest import close_app, make_app
 
 ANSWERS = {"fundamentals": 5, "first-week": "read-papers", "tools": ["pytorch"], "process-work": 4}
+# Every test here runs on the database under test (PostgreSQL too, in make test's second pass).
+pytestmark = pytest.mark.db
 MARGIN = timedelta(minutes=10)  # either side of a cut-off, far from any clock drift in the run
 
 
