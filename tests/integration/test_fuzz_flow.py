@@ -9,7 +9,9 @@ After every step:
 - no response is a 5xx or shows a traceback;
 - no answer is lost: every open draft holds exactly the answers the model expects, and every page
   or review page shown says so;
-- every stored result holds exactly the answers the taker last saw on the review page;
+- every stored result holds exactly the answers the taker last saw on the review page, even when
+  the submit comes from a review page shown before the answers were changed (another tab): that
+  submit stores nothing and shows the review page again, with the answers as they now are;
 - a deleted result answers 404 everywhere (page, PNG, API), and nothing left in the database holds
   its answers (issue 12, finding 5: `/resume/<draft>` must not lead to it either).
 """
@@ -100,6 +102,17 @@ def review_answers(page: str) -> dict[str, Any]:
     return shown
 
 
+def review_form(page: str) -> dict[str, str]:
+    """What the review page's form posts when "Submit my answers" is pressed: its hidden inputs
+    (the form token, and the fingerprint of the answers shown)."""
+    form = {a["name"]: a.get("value") or "" for a in Tags(page).find("input", type="hidden") if a.get("name")}
+    assert form.get("csrf_token") == csrf(page) and form.get("answers_seen"), form
+    return form
+
+
+STALE_NOTICE = {"en": "Your answers changed in another tab.", "ko": "다른 탭에서 답변이 바뀌었어요."}
+
+
 def page_lang(page: str) -> str:
     return re.search(r'<html lang="(\w+)"', page).group(1)
 
@@ -126,7 +139,7 @@ class BrowserFlow(RuleBasedStateMachine):
         self.results: dict[str, dict] = {}      # result token → the answers last seen on its review page
         self.deleted: set[str] = set()          # result tokens deleted
         self.seen: dict[str, dict] = {}         # draft → answers its last review page showed
-        self.review_form: dict[str, str] = {}   # draft → the form token of its last review page
+        self.review_form: dict[str, dict] = {}  # draft → what its last review page's form posts
         STATS["examples"] += 1
 
     def teardown(self) -> None:
@@ -209,7 +222,7 @@ class BrowserFlow(RuleBasedStateMachine):
         shown = review_answers(page)
         assert shown == self.drafts[self.draft], (shown, self.drafts[self.draft])  # no answer lost
         self.seen[self.draft] = shown
-        self.review_form[self.draft] = csrf(page)
+        self.review_form[self.draft] = review_form(page)
         return page
 
     def start_attempt(self) -> None:
@@ -356,17 +369,42 @@ class BrowserFlow(RuleBasedStateMachine):
         STATS["steps"] += 1
         STATS[f"submit:{form}"] += 1
         page = self.look_at_review()
-        data = {}
-        if form == "good":
-            data["csrf_token"] = csrf(page)
-        elif form == "expired":
+        data = review_form(page)
+        if form == "expired":
             data["csrf_token"] = "expired"
+        elif form == "missing":
+            del data["csrf_token"]
         r = self.post(self.url("review"), data)
         if form != "good":
             assert r.status_code == 200, r.status_code
             assert 'class="notice"' in r.get_data(as_text=True)
             assert review_answers(r.get_data(as_text=True)) == self.seen[self.draft]
             return
+        self.expect_stored(r)
+
+    @precondition(lambda self: self.state() == "open" and self.draft in self.review_form)
+    @rule()
+    def submit_from_an_old_review_tab(self) -> None:
+        """Press "Submit my answers" on the review page last looked at, without reloading it: the
+        answers may have changed since, in another tab (the rules above are that other tab)."""
+        STATS["steps"] += 1
+        r = self.post(self.url("review"), self.review_form[self.draft])
+        if self.seen[self.draft] != self.drafts[self.draft]:
+            STATS["submit from a stale tab"] += 1
+            page = r.get_data(as_text=True)
+            assert r.status_code == 409, r.status_code
+            assert STALE_NOTICE[page_lang(page)] in page and page_lang(page) == self.lang
+            shown = review_answers(page)
+            assert shown == self.drafts[self.draft]  # the answers as they now are, nothing stored
+            self.seen[self.draft] = shown
+            self.review_form[self.draft] = review_form(page)
+            return
+        STATS["submit from an old tab, unchanged"] += 1
+        self.expect_stored(r)
+
+    def expect_stored(self, r) -> None:
+        """A submit of the review page's form whose answers are the draft's: stored, unless a
+        required question is open."""
         if self.first_open_page() is not None:  # something required is open: the review page, with errors
             assert r.status_code == 200, r.status_code
             assert "error-summary" in r.get_data(as_text=True)
@@ -390,7 +428,7 @@ class BrowserFlow(RuleBasedStateMachine):
         """The browser posts the review form again (Back and resend, a double click)."""
         STATS["steps"] += 1
         STATS["resubmit"] += 1
-        r = self.post(self.url("review"), {"csrf_token": self.review_form[self.draft]})
+        r = self.post(self.url("review"), self.review_form[self.draft])
         self.expect_gone_or_result(r)
 
     @rule()
@@ -418,12 +456,15 @@ class BrowserFlow(RuleBasedStateMachine):
     @precondition(lambda self: self.state() == "submitted")
     @rule(through=st.sampled_from(["pages", "api"]))
     def delete(self, through: str) -> None:
-        """Delete the result with the key this browser's session holds."""
+        """Delete the result with the key this browser holds."""
         STATS["steps"] += 1
         STATS[f"delete:{through}"] += 1
         token = self.result_of[self.draft]
-        with self.client.session_transaction() as s:
-            key = s["delete_keys"][token]
+        # The key as the taker has it: in the delete link on their own result page (the session
+        # cookie holds it sealed, finding 6).
+        found = re.search(rf'href="/r/{token}/delete\?key=([\w-]+)"', self.get(f"/r/{token}").get_data(as_text=True))
+        assert found, "the taker's own result page offers no delete link"
+        key = found.group(1)
         assert self.get(f"/r/{token}.png").status_code == 200  # a preview file that must go too
         if through == "api":
             r = self._checked(self.client.delete(f"/api/results/{token}", headers={"X-Delete-Key": key}),

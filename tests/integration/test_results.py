@@ -472,9 +472,16 @@ def test_a_shared_page_is_cacheable_with_an_etag_and_revalidated(client):
 # -- deleting ----------------------------------------------------------------------------------
 
 def _own(client, result) -> None:
-    """Put the delete key where the quiz flow puts it: this browser's session."""
+    """Put the delete key where the quiz flow puts it: this browser's session (sealed)."""
+    _hold(client, result["token"], result["delete_key"])
+
+
+def _hold(client, token: str, key: str) -> None:
+    from quiz.web.links import seal
+    with client.application.app_context():
+        sealed = seal(token, key)
     with client.session_transaction() as s:
-        s["delete_keys"] = {result["token"]: result["delete_key"]}
+        s["delete_keys"] = {token: sealed}
 
 
 def _csrf(body: str) -> str:
@@ -493,8 +500,7 @@ def test_only_the_takers_session_sees_the_delete_link_and_that_page_is_not_store
     assert "Delete my result" not in theirs.get_data(as_text=True)
     assert result["delete_key"] not in theirs.get_data(as_text=True)
     # A session holding a wrong key sees no delete link either.
-    with visitor.session_transaction() as s:
-        s["delete_keys"] = {result["token"]: "not-the-key"}
+    _hold(visitor, result["token"], "not-the-key")
     assert "Delete my result" not in visitor.get(f"/r/{result['token']}?lang=en").get_data(as_text=True)
 
 

@@ -17,6 +17,8 @@ answer; the page then asks the taker to press the button again.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from flask import (
@@ -284,12 +286,24 @@ def saved(bank_id: str, token: str):
 
 # -- review and submit -------------------------------------------------------------------------
 
+# The review form names the answers it shows (a short hash, `SEEN_FIELD`), so a submit from a
+# review page left open in one tab, while the answers were changed in another, stores nothing the
+# taker did not see: it brings the review page back with the answers as they now are.
+SEEN_FIELD = "answers_seen"
+
+
+def answers_fingerprint(bank: Bank, answers: dict[str, Any]) -> str:
+    """A short hash of the answers a review page shows (and of the bank they are shown with)."""
+    canonical = json.dumps([bank.content_hash, answers], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:20]
+
+
 def _render_review(bank: Bank, draft: Any, *, errors: dict[str, str] | None = None,
                    notice: str | None = None, status: int = 200) -> Response:
     answers = clean_answers(bank, draft.answers)
     return _page("take/review.html", status, bank=bank, draft=draft, answers=answers,
                  numbers=question_numbers(bank), page_numbers=page_of(bank), total=len(bank.pages),
-                 errors=errors or {},
+                 errors=errors or {}, seen_field=SEEN_FIELD, seen=answers_fingerprint(bank, answers),
                  notice=notice, form=CsrfOnlyForm())
 
 
@@ -356,6 +370,11 @@ def submit(bank_id: str, token: str):
                          "Please press “%(button)s” again.", button=gettext("Submit my answers"))
         return _render_review(bank, draft, notice=notice)
     answers = clean_answers(bank, draft.answers)
+    seen = request.form.get(SEEN_FIELD)
+    if seen is not None and seen != answers_fingerprint(bank, answers):
+        # A stale tab: these are not the answers its page showed. Show them; store nothing.
+        notice = gettext("Your answers changed in another tab. Check them and submit again.")
+        return _render_review(bank, draft, notice=notice, status=409)
     errors = _missing_errors(bank, answers)
     if errors:
         return _render_review(bank, draft, errors=errors)
