@@ -62,9 +62,34 @@ def _shape_of(path: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(int if isinstance(p, int) else p for p in path)
 
 
+class _Placement:
+    """`_placement`, else the 'did you mean' of the allowed keys, worked out only when the message
+    is rendered (as _wording.Suggestion): a pasted megabyte of unknown keys is thousands of
+    problems, and /author renders a hundred (issue 12, finding 1)."""
+
+    __slots__ = ("doc", "parent", "key", "_text")
+
+    def __init__(self, doc: yaml_reader.Document, parent: tuple[Any, ...], key: Any):
+        self.doc, self.parent, self.key, self._text = doc, parent, key, None
+
+    def __str__(self) -> str:
+        if self._text is None:
+            self._text = (_placement(self.doc, self.parent, self.key)
+                          or str(suggest(self.key, _allowed_keys(self.parent))))
+        return self._text
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+    def __repr__(self) -> str:
+        return repr(str(self))
+
+
 # At most this many misspelt keys are read as the key they resemble (beyond it, a file is more
-# noise than typos, and each costs a difflib match).
+# noise than typos, and each costs a difflib match), and at most MAX_MATCH_TRIES unknown keys are
+# matched at all: a pasted megabyte of unknown keys must not cost a difflib match each.
 MAX_RECOVERED = 100
+MAX_MATCH_TRIES = 1000
 
 
 def recover_misspelt_keys(doc: yaml_reader.Document, filename: str) -> list[Problem]:
@@ -75,7 +100,8 @@ def recover_misspelt_keys(doc: yaml_reader.Document, filename: str) -> list[Prob
     out: list[Problem] = []
     renames: dict[tuple[Any, ...], str] = {}  # original path of the key -> the key it stands for
     stack: list[tuple[tuple[Any, ...], Any]] = [((), doc.data)]
-    while stack and len(renames) < MAX_RECOVERED:
+    tries = 0
+    while stack and len(renames) < MAX_RECOVERED and tries < MAX_MATCH_TRIES:
         path, node = stack.pop()
         if isinstance(node, list):
             stack.extend((path + (i,), v) for i, v in enumerate(node))
@@ -85,8 +111,9 @@ def recover_misspelt_keys(doc: yaml_reader.Document, filename: str) -> list[Prob
         allowed = _allowed_keys(path)
         unknown = [k for k in node if isinstance(k, str) and k not in allowed] if allowed else []
         absent = [k for k in allowed if k not in node]
-        for key in unknown:
-            match = difflib.get_close_matches(key, absent, n=1, cutoff=0.75) if absent else []
+        for key in unknown[:MAX_MATCH_TRIES - tries] if absent else ():
+            tries += 1
+            match = difflib.get_close_matches(key, absent, n=1, cutoff=0.75)
             if not match:
                 continue
             absent.remove(match[0])
@@ -149,7 +176,7 @@ def shape_problems(doc: yaml_reader.Document, exc: ValidationError, filename: st
             ident = ("extra", path)
             code, ctx = ErrorCode.SCHEMA_002, {
                 "key": key, "where": where(path[:-1], doc.data),
-                "suggestion": _placement(doc, path[:-1], key) or suggest(key, _allowed_keys(path[:-1]))}
+                "suggestion": _Placement(doc, path[:-1], key)}
         elif etype == "missing":
             key = loc[-1] if loc[-1] != "not_" else "not"
             parent = path[:-1] if path and path[-1] == loc[-1] else path

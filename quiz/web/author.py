@@ -98,9 +98,15 @@ def _clip(text: str, col: int) -> tuple[str, int]:
     with '…' where cut, and the caret's screen column within what is shown: a Korean syllable
     takes two columns, so both the cut and the caret count columns, not characters."""
     from quiz.bank import display_width
-    if display_width(text) <= EXCERPT_WIDTH:
-        return text, display_width(text[:max(col - 1, 0)]) + 1
+    # Only characters within EXCERPT_WIDTH of the column can be shown (each takes a column or
+    # more), so only they are measured: a megabyte line with a hundred problems costs a hundred
+    # small windows, not a hundred walks over the whole line (issue 12, finding 1).
     at = min(max(col - 1, 0), len(text))
+    lo, hi = max(0, at - EXCERPT_WIDTH), min(len(text), at + EXCERPT_WIDTH + 1)
+    cut_before, cut_after = lo > 0, hi < len(text)
+    text, at = text[lo:hi], at - lo
+    if not (cut_before or cut_after) and display_width(text) <= EXCERPT_WIDTH:
+        return text, display_width(text[:at]) + 1
     start, room = at, EXCERPT_WIDTH // 2
     while start > 0 and display_width(text[start - 1]) <= room:  # half the room before the column
         start -= 1
@@ -114,9 +120,9 @@ def _clip(text: str, col: int) -> tuple[str, int]:
         room -= display_width(text[start])
     shown = text[start:end]
     caret = display_width(text[start:at]) + 1
-    if start > 0:
+    if start > 0 or cut_before:
         shown, caret = "…" + shown, caret + 1
-    if end < len(text):
+    if end < len(text) or cut_after:
         shown += "…"
     return shown, caret
 
