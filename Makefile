@@ -78,5 +78,12 @@ bench-hostile: install
 no-loss: install
 	$(BIN)/python bench/no_loss.py
 
+# Every page type photographed, whole page, at 360x740 and 1280x800, light and dark, English and
+# Korean, into screenshots/ (ignored by git), by the accessibility walk: pictures for a person to
+# look at, not run by `make test`.
+.PHONY: screenshots
+screenshots: install
+	QUIZ_SCREENSHOTS=screenshots $(BIN)/python -m pytest -q -p no:cacheprovider tests/e2e/test_browser_a11y.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
