@@ -210,3 +210,74 @@ def test_the_first_line_under_the_header_has_room(new_page, live_app, live_serve
             return text.getBoundingClientRect().top - document.querySelector('header.site').getBoundingClientRect().bottom;
         }""", [first])
         assert gap >= 16, (url, gap)  # the "RESULT" label and the compare heading touched the line
+
+
+# -- the first screen on a phone (issue 13) -------------------------------------------------------
+
+IN_VIEW = """(selectors) => selectors.map(sel => [...document.querySelectorAll(sel)].map(e => {
+  const r = e.getBoundingClientRect();
+  return [sel, Math.round(r.top), Math.round(r.bottom), r.top >= 0 && r.bottom <= window.innerHeight && r.height > 0];
+})).flat()"""
+
+
+def results_by_kind(app, bank_id: str, lang: str) -> dict[str, dict]:
+    """A stored single-path, hybrid, balanced and process-work-reluctant result of a bank."""
+    found: dict[str, dict] = {}
+    for seed in range(400):
+        answers = random_answers(app, bank_id, seed)
+        if "reluctant" not in found:
+            answers.update({"data-chores": 1, "glue-work": 1, "low-level": 1})
+        result = submit(app, bank_id, answers, lang=lang)
+        kind = "balanced" if result["balanced"] else "hybrid" if result["hybrid"] else "single"
+        if "process-work-reluctant" in result["flags"] and "reluctant" not in found:
+            kind = "reluctant"
+        found.setdefault(kind, result)
+        if len(found) == 4:
+            return found
+    raise AssertionError(f"not every kind of result among 400 answer sets: {sorted(found)}")
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_first_screen_on_a_phone_shows_the_outcome_the_bars_and_the_closest_daily_life(new_page, shipped,
+                                                                                         lang):
+    """What am I, and how sure is that: at 360×740, before any scrolling."""
+    app, base = shipped
+    page = new_page(js=True, locale="ko-KR" if lang == "ko" else "en-GB")
+    assert page.viewport_size == {"width": 360, "height": 740}
+    for kind, result in results_by_kind(app, "know-yourself", lang).items():
+        page.goto(f"{base}/r/{result['token']}?lang={lang}")
+        boxes = page.evaluate(IN_VIEW, ["h1", ".summary-card .bars .bar-row", ".summary-card .closest",
+                                        ".summary-card .stability"])
+        assert [b[0] for b in boxes].count(".summary-card .bars .bar-row") == len(result["scores"])
+        assert ".summary-card .closest" in [b[0] for b in boxes]
+        assert all(b[3] for b in boxes), (kind, boxes)
+        if kind == "reluctant":  # the reality check is one line in the card, not a box above the bars
+            line = page.locator(".summary-card .reality-line a")
+            assert line.get_attribute("href") == "#reality-title"
+            line.click()
+            assert page.evaluate("() => document.querySelector('#reality-title').getBoundingClientRect().top") < 100
+        keep = os.environ.get("QUIZ_SCREENSHOTS")
+        if keep:
+            os.makedirs(keep, exist_ok=True)
+            page.screenshot(path=os.path.join(keep, f"result-{kind}-{lang}-first-screen-360.png"))
+            page.set_viewport_size({"width": 1280, "height": 800})
+            page.screenshot(path=os.path.join(keep, f"result-{kind}-{lang}-1280.png"), full_page=True)
+            page.set_viewport_size({"width": 360, "height": 740})
+
+
+def test_other_paths_are_folded_and_open_without_javascript(new_page, live_app, live_server):
+    result = submit(live_app)  # researcher, not a hybrid: engineer and ops are the other paths
+    assert not result["hybrid"]
+    page = new_page(js=False)
+    page.goto(f"{live_server}/r/{result['token']}?lang=en")
+    folded = page.locator("details.other-path")
+    assert folded.count() == 2
+    reason = folded.first.locator(".reasons, .none").first
+    assert not reason.is_visible()
+    folded.first.locator("summary").click()
+    assert reason.is_visible()
+    # The jump list leads to each section.
+    jump = page.get_by_role("navigation", name="On this page")
+    jump.get_by_role("link", name="Why this result").click()
+    assert page.url.endswith("#why-title")
+    assert page.evaluate("() => document.querySelector('#why-title').getBoundingClientRect().top") < 100

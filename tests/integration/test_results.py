@@ -279,15 +279,20 @@ def test_a_reverse_keyed_scale_answer_says_which_way_it_counts(client):
     assert "응답: 5단계 중 1(전혀). → 엔지니어 점수 +2" in words
 
 
-def test_reluctance_about_process_work_is_said_prominently(app, client):
+def test_reluctance_about_process_work_is_a_line_in_the_summary_and_said_in_full_before_the_plan(app, client):
     reluctant = dict(ANSWERS, **{"process-work": 1})
     body = client.get(f"/r/{submit(client, reluctant)['token']}?lang=en").get_data(as_text=True)
-    box = re.search(r'<aside class="reality prominent".*?</aside>', body, re.S)
-    assert box and "Modelling is a small share of the work." in box.group(0)
-    # It comes before the scores, where nobody misses it.
-    assert body.index("reality prominent") < body.index('id="scores-title"')
+    card = re.search(r'<header class="result-head summary-card">.*?</header>', body, re.S).group(0)
+    # One line in the summary card that links to it, not a box pushing the scores down.
+    assert '<a href="#reality-title">a reality check</a>' in card
+    assert "Modelling is a small share of the work." not in card
+    assert card.index('class="bars"') < card.index("#reality-title")
+    section = re.search(r'<section class="reality prominent".*?</section>', body, re.S).group(0)
+    assert 'id="reality-title"' in section and "Modelling is a small share of the work." in section
+    # In full before the plan and the advice, where nobody misses it.
+    assert body.index('id="reality-title"') < body.index('id="steps-title"') < body.index('class="advice"')
     willing = client.get(f"/r/{submit(client, ANSWERS)['token']}?lang=en").get_data(as_text=True)
-    assert "Modelling is a small share of the work." not in willing
+    assert "Modelling is a small share of the work." not in willing and "#reality-title" not in willing
 
 
 def test_contradictory_answers_make_a_quality_note(client):
@@ -408,7 +413,7 @@ def test_share_metadata_points_to_the_absolute_preview_and_honours_quiz_base_url
     assert meta(body, "twitter:card") == "summary_large_image"
     assert (meta(body, "og:image:width"), meta(body, "og:image:height")) == ("1200", "630")
     assert "Researcher" in meta(body, "og:image:alt")
-    assert f'value="https://quiz.example.org/r/{token}?lang=en"' in body
+    assert f'id="share-url" class="link-box" href="https://quiz.example.org/r/{token}?lang=en"' in body
 
 
 def test_share_metadata_without_base_url_uses_the_request_host(client):
@@ -438,7 +443,7 @@ def test_the_shared_link_carries_the_results_language_and_plain_links_follow_the
     taker = app.test_client()
     ko_token = submit(taker, lang="ko")["token"]
     page = taker.get(f"/r/{ko_token}?lang=ko").get_data(as_text=True)
-    share = re.search(r'id="share-url" type="url" readonly value="([^"]+)"', page).group(1)
+    share = re.search(r'id="share-url" class="link-box" href="([^"]+)"', page).group(1)
     assert share.endswith(f"/r/{ko_token}?lang=ko")
     assert meta(page, "og:url") == share
     bot = app.test_client()  # no session, no Accept-Language: what unfurling bots send

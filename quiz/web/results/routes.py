@@ -26,8 +26,8 @@ from flask import (
 from flask_babel import force_locale
 
 from quiz import service
+from quiz.web import banks, markdown
 from quiz.web import card as preview
-from quiz.web import markdown
 from quiz.web.i18n import LANGUAGES, gettext, select_locale
 from quiz.web.links import base_url, delete_key_for, forget_delete_key
 from quiz.web.results.cache import PageCache
@@ -35,6 +35,7 @@ from quiz.web.results.feedback import cache_bucket, give_fit, page_context, reta
 from quiz.web.results.feedback import result_and_takers as takers_now
 from quiz.web.results.naming import archetype_line, bar_width, colour, headline, path_name, short_label
 from quiz.web.results.view import build_view
+from quiz.web.take.pages import minutes
 
 bp = Blueprint("results", __name__)
 
@@ -118,15 +119,19 @@ def show(token: str):
     if owner_key is not None and not service.key_matches(result, owner_key):
         owner_key = None
     view = build_view(result, lang)
+    # The share card speaks the result's language, whoever opens the page.
+    image_path = url_for("results.preview_png", token=token, lang=_result_lang(result))
     parts = page_context(result, owner_key, lang)  # percentiles; the owner's fit and retake
     html = render_template(
         "results/show.html", v=view, owner_key=owner_key, share_base=base,
         share_url=f"{base}{url_for('results.show', token=token, lang=_result_lang(result))}",
-        # The share card speaks the result's language, whoever opens the page.
-        image_url=f"{base}{url_for('results.preview_png', token=token, lang=_result_lang(result))}",
+        image_url=f"{base}{image_path}", image_path=image_path,
         delete_url=url_for("results.confirm_delete", token=token, key=owner_key) if owner_key else None,
         compare_url=url_for("results.compare", r=token),
         **parts,
+        # Everything the owner alone sees depends on owner_key; a page without it is the one
+        # every visitor gets (and the only kind the page cache keeps), with the invitation.
+        invite=None if owner_key else _invitation(result, token),
     )
     if owner_key is not None:
         return _private(Response(html, mimetype="text/html"))
@@ -135,6 +140,17 @@ def show(token: str):
     if cacheable:
         page_cache().put((token, lang, base, cache_bucket(parts["takers"])), body, etag)
     return _shared_page(body, etag)
+
+
+def _invitation(result: Any, token: str) -> dict[str, Any] | None:
+    """For a visitor who is not the taker: take the quiz this result came from, or take it and
+    land on /compare with this result (quiz/web/take/invited.py). None when the bank is gone."""
+    bank = banks.get(result.bank_id)
+    if bank is None:
+        return None
+    return {"start": url_for("take.start", bank_id=bank.id),
+            "compare": url_for("take.start", bank_id=bank.id, compare=token),
+            "minutes": minutes(bank)}
 
 
 def _shared_page(html: bytes, etag: str) -> Response:

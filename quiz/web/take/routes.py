@@ -45,7 +45,7 @@ from quiz.web.forms import CsrfOnlyForm, clean_answers, missing_required, page_f
 from quiz.web.limits import submission_limit
 from quiz.web.links import base_url, remember_delete_key
 from quiz.web.results.feedback import retake_of
-from quiz.web.take import cohort, remember
+from quiz.web.take import cohort, invited, remember
 from quiz.web.take.pages import _cached_page, _render_page, minutes, page_of, question_numbers
 
 bp = Blueprint("take", __name__)
@@ -130,8 +130,12 @@ def _number(bank: Bank, number: int) -> int:
 @bp.get("/quiz/<bank_id>")
 def start(bank_id: str):
     bank = _bank(bank_id)
+    # Opened from someone's shared result ("Take it and compare"): say where the quiz will end.
+    compared = invited.note(bank.id, request.args.get("compare"))
+    notice = gettext("When you finish, your result will be shown next to the one that was shared "
+                     "with you.") if compared else None
     group, problem = cohort.lookup(request.args.get("cohort"))
-    return render_template("take/start.html", bank=bank, cohort=group,
+    return render_template("take/start.html", bank=bank, notice=notice, cohort=group,
                            cohort_problem=problem), 404 if problem else 200
 
 
@@ -147,6 +151,7 @@ def begin(bank_id: str):
         return render_template("take/start.html", bank=bank, notice=notice, cohort=group)
     draft = drafts.create(bank.id, i18n.select_locale(), cohort_id=group.id if group is not None else None)
     remember.remember(draft)
+    invited.attach(bank.id, draft.token)
     return redirect(url_for("take.page", bank_id=bank.id, token=draft.token, number=1), 303)
 
 
@@ -409,4 +414,5 @@ def submit(bank_id: str, token: str):
         # click gets no Set-Cookie, so it cannot overwrite the cookie that holds the key.
         remember_delete_key(result_token, submission.delete_key)
         remember.forget(bank.id)
-    return redirect(_result_url(result_token), 303)
+    compare = invited.compare_url(draft.token, result_token, gettext("You"))
+    return redirect(compare or _result_url(result_token), 303)
