@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, jsonify, make_response, render_template
+from flask import Blueprint, jsonify, make_response, redirect, render_template, request, url_for
 
 from quiz.extensions import db
 from quiz.web import banks
@@ -13,7 +13,13 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 def index():
     registry = banks.registry()
-    response = make_response(render_template("main/index.html", banks=list(registry)))
+    listed = list(registry)
+    if "cohort" in request.args and len(listed) == 1:
+        # A group's link shortened to the site's address: the start page that records the group
+        # (or says the group is unknown), never a start page that drops it.
+        args = {k: v for k, v in request.args.items() if k in ("cohort", "lang")}
+        return redirect(url_for("take.start", bank_id=listed[0].id, **args), 303)
+    response = make_response(render_template("main/index.html", banks=listed))
     # With one bank this is its start page, which may link this browser's open draft (the
     # "continue" button names its token): never kept by any cache.
     response.headers["Cache-Control"] = "no-store"

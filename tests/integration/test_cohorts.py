@@ -227,3 +227,15 @@ def test_the_instructor_page_gives_the_fit_feedback_rate_of_its_cohort(app):
     table = re.search(r"Does the result fit\?.*?</table>", body, re.S).group(0)
     rows = re.findall(r'<th scope="row">([^<]+)</th><td>(\d+)</td><td>(\d+)%</td>', table)
     assert rows == [("Fits", "2", "50"), ("Fits partly", "1", "25"), ("Does not fit", "1", "25")]
+
+
+def test_the_site_address_with_a_cohort_leads_to_the_start_page_that_records_it(app):
+    """With one bank the home page is its start page: a group's link shortened to the site's
+    address still records the group (or says it is unknown), never drops it."""
+    slug, _s, _p = create(app, "Class A")
+    client = app.test_client()
+    known = client.get(f"/?cohort={slug}&lang=ko")
+    assert known.status_code == 303 and known.headers["Location"] == f"/quiz/tiny?cohort={slug}&lang=ko"
+    unknown = client.get("/?cohort=nope", follow_redirects=True)
+    assert unknown.status_code == 404 and "There is no group called" in _text(unknown.get_data(as_text=True))
+    assert client.get("/").status_code == 200
