@@ -106,23 +106,24 @@ def paste_many_rules_and_options() -> str:
 
 
 def paste_enumeration_heavy() -> str:
-    """Within every count limit, but costly to bound exactly: 100 rules whose conditions read 32
-    answers each (nested all/any/not) over scale questions of 11 points, 16 paths, and a multi
-    question of 16 options named by one rule; advice texts fill it up to 1 MiB."""
-    paths, questions = 16, 300
+    """A bank within every limit, but costly to bound exactly: 16 paths, five scale questions of 11
+    points and a multi question of 16 options, read together by 100 rules (nested all/any/not):
+    161,051 joint scale answers × 65,536 option sets before the work cap. Advice texts fill it up
+    to 1 MiB."""
+    paths, scales = 16, 5
     out = ["id: heavy", "version: 1", "languages: [en]", "title: Heavy", "paths:"]
     out += [f"  - {{id: p{p}, title: P{p}, summary: S, advice: ADVICE}}" for p in range(paths)]
     out.append("questions:")
-    for q in range(questions - 1):
+    for q in range(scales):
         w = ", ".join(f"p{p}: {((p + q) % 5) - 2}" for p in range(paths))
         out.append(f"  - {{id: q{q}, type: scale, text: Q{q}, scale: {{min: 1, max: 11}}, weights: {{{w}}}}}")
     opts = ", ".join(f"{{id: o{o}, text: O{o}, points: {{p{o}: {(o % 7) - 3}}}}}" for o in range(16))
     out.append(f"  - {{id: m, type: multi, text: M, options: [{opts}]}}")
     out.append("rules:")
     for r in range(99):
-        leaves = [f'{{question: q{(r * 7 + k) % (questions - 1)}, op: ">=", value: {1 + (r + k) % 11}}}'
-                  for k in range(32)]
-        cond = f"{{all: [{{any: [{', '.join(leaves[:16])}]}}, {{not: {{all: [{', '.join(leaves[16:])}]}}}}]}}"
+        leaves = [f'{{question: q{(r + k) % scales}, op: ">=", value: {1 + (r + k) % 11}}}' for k in range(scales)]
+        cond = (f"{{all: [{{any: [{', '.join(leaves[:3])}, {{question: m, op: contains, value: o{r % 16}}}]}}, "
+                f"{{not: {{all: [{', '.join(leaves[3:])}]}}}}]}}")
         out.append(f"  - {{id: r{r}, when: {cond}, then: {{points: {{p{r % paths}: 1}}}}}}")
     leaves = ", ".join(f"{{question: m, op: contains, value: o{o}}}" for o in range(16))
     out.append(f"  - {{id: rm, when: {{any: [{leaves}]}}, then: {{points: {{p0: 1}}}}}}")
