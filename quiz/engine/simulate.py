@@ -173,7 +173,7 @@ def run_audit(bank: Bank, n: int = 10_000, seed: int = 0) -> Audit:
         out = score(bank, maximising_answers(bank, p))
         audit.maximisers[p] = out.to_dict()
         audit.reached.add(out.primary)
-    audit.leaning_hybrid = checks.leaning_hybrid_share(bank, seed=seed)
+    audit.leaning_hybrid = checks.leaning_hybrid_share(bank)  # seed 0, as quiz check's BANK_032 says
     audit.checks = checks.findings(bank)
     return audit
 
