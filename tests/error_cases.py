@@ -132,6 +132,8 @@ CASES: dict[str, tuple[str, str | bytes, int]] = {
     "BANK_041": ("a country code for a language (`kr` for Korean)", _sub("title: {en: Demo, ko: 데모}", "title: {en: Demo, kr: 데모}"), 4),
     "BANK_042": ("a declared language no text is in (reported once, not at every text)",
                  _sub("languages: [en, ko]", "languages: [en, kr]"), 3),
+    "BANK_044": ("a country code declared as a language, and used in every text",
+                 BASE.replace("languages: [en, ko]", "languages: [en, kr]").replace(", ko:", ", kr:"), 3),
     "BANK_043": ("changed scoring under an unchanged version, with the old content stored in the database "
                  "(see docs/cli.md)", _sub("weights: {researcher: 2, engineer: -1}", "weights: {researcher: 3, engineer: -1}"), 2),
     "BANK_020": ("a path nothing scores", _sub("weights: {researcher: 2, engineer: -1}", "weights: {researcher: 2}").replace("points: {engineer: 2}", "points: {researcher: 1}"), 10),

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from quiz.bank import yaml_reader
-from quiz.bank._wording import describe_value, language_name, meant_language, suggest
+from quiz.bank._wording import country_not_language, describe_value, language_name, meant_language, suggest
 from quiz.bank.errors import ErrorCode, Problem
 from quiz.bank.model import OPERATORS, OPERATORS_BY_TYPE
 
@@ -188,6 +188,10 @@ class MeaningChecker:
                 declared_wrong[lang] = other
                 self.add(ErrorCode.BANK_042, ("languages", self.languages.index(lang)), lang=lang, used=other,
                          name=language_name(other))
+        for i, lang in enumerate(self.languages):  # used consistently, but a country's code: the page
+            meant = country_not_language(lang)     # would get no interface in the taker's language
+            if meant and lang not in declared_wrong and meant not in self.languages:
+                self.add(ErrorCode.BANK_044, ("languages", i), lang=lang, meant=meant, name=language_name(meant))
         for path, missing, extra in self.text_languages:
             missing = [lang for lang in missing if lang not in declared_wrong]
             extra = [lang for lang in extra if lang not in declared_wrong.values()]

@@ -63,6 +63,15 @@ _COUNTRY_TO_LANGUAGE = {"kr": "ko", "jp": "ja", "cn": "zh", "tw": "zh", "dk": "d
                         "il": "he", "in": "hi", "at": "de", "mx": "es", "ee": "et", "si": "sl", "kz": "kk"}
 
 
+def country_not_language(code: str) -> str | None:
+    """The language code meant by `code` when it is a country's code and no language's ('kr' for
+    'ko'); None for a code Babel knows as a language ('se' is Northern Sami, 'tw' Twi)."""
+    meant = _COUNTRY_TO_LANGUAGE.get(code.lower()) if isinstance(code, str) else None
+    if meant is None or language_name(code) != code:
+        return None
+    return meant
+
+
 def meant_language(wrong: str, candidates: Iterable[str]) -> str | None:
     """The language code of `candidates` that `wrong` most likely stands for: the language of a
     country code (`kr` → `ko`), a close spelling, or the only candidate; None when unsure."""

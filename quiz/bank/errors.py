@@ -128,6 +128,9 @@ class ErrorCode(enum.Enum):
                       "write '{meant}:' instead of '{lang}:'")
     BANK_042 = Detail("error", "no text is in '{lang}', which 'languages' declares; the texts are in '{used}' ({name})",
                       "declare '{used}' in 'languages' instead of '{lang}'")
+    BANK_044 = Detail("warning", "'{lang}' is a country's code, not a language's; {name} is '{meant}', so takers "
+                      "asking for '{meant}' would not get this bank's '{lang}' texts, nor the pages in {name}",
+                      "write '{meant}' in 'languages' and in every text")
     # -- versions (quiz check against the configured database) -----------------------------------
     BANK_043 = Detail("error", "version {version} of bank '{id}' is already stored with other content "
                       "({stored}); this file's content is {current}, so results of one version would be scored "
