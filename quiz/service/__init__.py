@@ -2,6 +2,7 @@
 deleting one. Each is one function the web layer calls with plain arguments; each runs in one
 transaction of the store.
 """
+from quiz.service.preview import PREVIEW_TOKEN, PreviewResult, preview_result
 from quiz.service.results import (
                                   SUBMISSION_ID_MAX,
                                   SUBMISSION_ID_MIN,
@@ -35,4 +36,5 @@ __all__ = [
     "get_result", "iso_utc", "key_matches", "new_token", "on_delete", "purge_expired", "read_result", "result_exists",
     "result_for_submission",
     "result_json", "result_url", "snapshot_bank", "submit",
+    "PREVIEW_TOKEN", "PreviewResult", "preview_result",
 ]

@@ -25,14 +25,19 @@ RESERVOIR = 5000
 RESERVOIR_SEED = 20_261_201
 
 
-def stream_results(bank_id: str, version: int | None = None, *,
+def stream_results(bank_id: str, version: int | None = None, latest: int | None = None, *,
                    cohort_id: int | None = None) -> Iterator[models.Result]:
-    """A bank's stored results in order; with `version`, only those taken on that version."""
+    """A bank's stored results in order; with `version`, only those taken on that version; with
+    `latest`, only the newest `latest` of them (still oldest first, so that a report over all of
+    a version's results gives the same figures as `quiz stats`)."""
     stmt = sa.select(models.Result).where(models.Result.bank_id == bank_id)
     if version is not None:
         stmt = stmt.where(models.Result.bank_version == version)
     if cohort_id is not None:  # only the results taken with this cohort (quiz stats --cohort)
         stmt = stmt.where(models.Result.cohort_id == cohort_id)
+    if latest is not None:
+        newest = stmt.with_only_columns(models.Result.id).order_by(models.Result.id.desc()).limit(latest)
+        stmt = sa.select(models.Result).where(models.Result.id.in_(newest.scalar_subquery()))
     stmt = stmt.order_by(models.Result.id).execution_options(yield_per=BATCH)
     for row in db.session.scalars(stmt):
         yield row
@@ -85,11 +90,21 @@ def versions_stored(bank_id: str) -> dict[int, int]:
     return {int(v): int(n) for v, n in rows}
 
 
-def compute_stats(bank: Bank, *, cohort_id: int | None = None) -> dict[str, Any]:
+def version_state(bank_id: str, version: int) -> tuple[int, int | None]:
+    """(how many results this version has, the newest one's id): changes whenever one is added
+    or deleted, so reports computed from them can be kept until it does."""
+    count, newest = db.session.execute(
+        sa.select(sa.func.count(), sa.func.max(models.Result.id))
+        .where(models.Result.bank_id == bank_id, models.Result.bank_version == version)).one()
+    return int(count), newest
+
+
+def compute_stats(bank: Bank, latest: int | None = None, *, cohort_id: int | None = None) -> dict[str, Any]:
     """Per item, over the results of `bank`'s own version only (never mixed): how often answered,
     the answer distribution, and for each path it scores the item–rest correlation (the item's
     points against the rest of that path's raw score): an item that does not move with the rest
-    of its path measures something else."""
+    of its path measures something else. With `latest`, over only the newest `latest` results
+    (/author's tables: bounded work per request)."""
     total = 0
     versions: Counter[int] = Counter()
     primaries: Counter[str] = Counter()
@@ -103,7 +118,7 @@ def compute_stats(bank: Bank, *, cohort_id: int | None = None) -> dict[str, Any]
     scored_paths = {q.id: q.scored_paths for q in bank.questions}
     sample: list[dict[str, Any]] = []  # a reservoir of outcomes for the reliability figures
     rnd = random.Random(RESERVOIR_SEED)
-    for result in stream_results(bank.id, bank.version, cohort_id=cohort_id):
+    for result in stream_results(bank.id, bank.version, latest, cohort_id=cohort_id):
         total += 1
         if len(sample) < RESERVOIR:
             sample.append(result.outcome or {})

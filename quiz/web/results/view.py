@@ -287,8 +287,10 @@ def _advice(bank: Bank, lang: str, rows: dict[str, PathRow], primary: PathRow, s
     return out
 
 
-def build_view(result: Any, lang: str) -> ResultView:
-    bank = service.snapshot_bank(result)
+def build_view(result: Any, lang: str, bank: Bank | None = None) -> ResultView:
+    """The page of a stored result, from its pinned snapshot; or, with `bank`, of a result not
+    stored (/author's preview: service.preview_result), scored on that bank."""
+    bank = bank if bank is not None else service.snapshot_bank(result)
     out = result.outcome or {}
     scores = out.get("scores") or {}
     balanced = bool(out.get("balanced"))
