@@ -28,7 +28,8 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practi
 SCHEMES = ("light", "dark")
 LANGS = ("en", "ko")
 DESKTOP = {"width": 1280, "height": 800}
-BANK = "know-yourself"
+BANK = "know-yourself"  # the results: the full quiz, whose results say the most
+QUIZ = "quick-check"  # the quiz pages: the same templates, every question type, in half the pages
 START = {"en": "Start", "ko": "시작하기"}
 SUBMIT = {"en": "Submit my answers", "ko": "답변 제출하기"}
 SAVE_LATER = {"en": "Save and continue later", "ko": "저장하고 나중에 이어 하기"}
@@ -157,18 +158,18 @@ def quiz_walk(page, base: str, lang: str) -> Iterator[str]:
     """Start, each quiz page, the error state, the saved link, review (and its error state)."""
     go(page, f"{base}/?lang={lang}")
     yield "home"
-    go(page, f"{base}/quiz/{BANK}?lang={lang}")
+    go(page, f"{base}/quiz/{QUIZ}?lang={lang}")
     yield "start"
     press(page, START[lang])
     number = 0
     while "/review" not in page.url:
         number += 1
-        if number == 1:
+        yield f"quiz-page-{number}"
+        if number == 1:  # Next with nothing answered
             page.locator("form#answers button[value=next]").click()
             page.wait_for_load_state()
             assert page.locator(".error-summary").count() == 1
             yield "quiz-page-error"
-        yield f"quiz-page-{number}"
         answer_every_question(page)
         before = page.url
         page.locator("form#answers button[value=next]").click()
@@ -185,7 +186,7 @@ def quiz_walk(page, base: str, lang: str) -> Iterator[str]:
     assert "/r/" in page.url
     yield "result-own"
     # a review page whose draft lacks answers (a page skipped by its address), submitted
-    go(page, f"{base}/quiz/{BANK}?lang={lang}")
+    go(page, f"{base}/quiz/{QUIZ}?lang={lang}")
     press(page, START[lang])
     go(page, re.sub(r"/\d+$", "/review", page.url.split("?")[0]))
     press(page, SUBMIT[lang])
