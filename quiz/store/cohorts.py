@@ -124,28 +124,35 @@ def summary(cohort_id: int) -> Summary:
     total = count(cohort_id)
     if total < MIN_SHOWN:
         return Summary(total, [], 0)
+    # Counted by the database, over the newest SUMMARY_LIMIT results: only the few fields the
+    # page shows are read out of each outcome, and a few hundred groups come back, not the rows.
     fit_column = _RESULT.c.get("fit")  # "does this fit you?", where the schema has it
-    columns = [_RESULT.c.bank_id, _RESULT.c.primary_path, _RESULT.c.outcome]
+    outcome = _RESULT.c.outcome
+    fields = [_RESULT.c.bank_id.label("bank_id"), _RESULT.c.primary_path.label("primary"),
+              outcome["hybrid"].as_boolean().label("hybrid"), outcome["balanced"].as_boolean().label("balanced"),
+              outcome["secondary"].as_string().label("secondary"),
+              outcome[("archetype", "id")].as_string().label("archetype")]
     if fit_column is not None:
-        columns.append(fit_column)
-    rows = db.session.execute(sa.select(*columns).where(_RESULT.c.cohort_id == cohort_id)
-                              .order_by(_RESULT.c.id.desc()).limit(SUMMARY_LIMIT))
+        fields.append(fit_column.label("fit"))
+    newest = (sa.select(*fields).where(_RESULT.c.cohort_id == cohort_id)
+              .order_by(_RESULT.c.id.desc()).limit(SUMMARY_LIMIT).subquery())
+    grouped = list(newest.c)
+    rows = db.session.execute(sa.select(*grouped, sa.func.count().label("n")).group_by(*grouped))
     banks: dict[str, BankSummary] = {}
     sampled = 0
     for row in rows:
-        sampled += 1
+        n = int(row.n)
+        sampled += n
         entry = banks.setdefault(row.bank_id, BankSummary(row.bank_id, fit=Counter() if fit_column is not None else None))
-        outcome = row.outcome or {}
-        entry.results += 1
-        entry.paths[row.primary_path] += 1
-        if outcome.get("balanced"):
-            entry.balanced += 1
-        elif outcome.get("hybrid") and outcome.get("secondary"):
-            entry.hybrids[(row.primary_path, outcome["secondary"])] += 1
-        archetype = (outcome.get("archetype") or {}).get("id")
-        if archetype:
-            entry.archetypes[archetype] += 1
+        entry.results += n
+        entry.paths[row.primary] += n
+        if row.balanced:
+            entry.balanced += n
+        elif row.hybrid and row.secondary:
+            entry.hybrids[(row.primary, row.secondary)] += n
+        if row.archetype:
+            entry.archetypes[row.archetype] += n
         if entry.fit is not None and getattr(row, "fit", None):
-            entry.fit[row.fit] += 1
+            entry.fit[row.fit] += n
     db.session.rollback()  # end the read
     return Summary(total, sorted(banks.values(), key=lambda b: -b.results), sampled)

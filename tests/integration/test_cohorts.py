@@ -148,6 +148,21 @@ def test_the_instructor_page_counts_only_its_cohort_and_shows_no_answers_or_toke
     assert rows == {"Researcher": "3", "Engineer": "1", "Ops": "1"}
     assert "<svg" in body and 'role="img"' in body and " style=" not in body
     assert "Most like this day at work" in words and "Hybrids" in words
+    # daily lives and hybrid pairs as the stored outcomes of class A have them, counted here
+    from collections import Counter
+    with app.app_context():
+        outcomes = db.session.execute(sa.select(models.Result.outcome).join(models.Cohort)
+                                      .where(models.Cohort.slug == a_slug)).scalars().all()
+    lives = Counter({"lee": 0, "kim": 0}) + Counter(o["archetype"]["id"] for o in outcomes)
+    titles = {"lee": "Lee: deep research", "kim": "Kim: data and AIOps"}
+    table = re.search(r"<h3>Most like this day at work</h3>.*?</table>", body, re.S).group(0)
+    shown = dict(re.findall(r'<th scope="row">([^<]+)</th><td>(\d+)</td>', table))
+    assert shown == {titles[k]: str(lives[k]) for k in titles}
+    table = re.search(r"<h3>Hybrids</h3>.*?</table>", body, re.S).group(0)
+    shown = dict(re.findall(r'<th scope="row">([^<]+)</th><td>(\d+)</td>', table))
+    single = sum(1 for o in outcomes if not o.get("hybrid") and not o.get("balanced"))
+    assert shown.pop("Single path") == str(single)
+    assert sum(map(int, shown.values())) == sum(1 for o in outcomes if o.get("hybrid") or o.get("balanced"))
     # no answer, no result link, no token of any result or draft, no delete key
     assert "/r/" not in body
     for token in tokens:
