@@ -251,11 +251,6 @@ def test_the_first_screen_on_a_phone_shows_the_outcome_the_bars_and_the_closest_
         assert [b[0] for b in boxes].count(".summary-card .bars .bar-row") == len(result["scores"])
         assert ".summary-card .closest" in [b[0] for b in boxes]
         assert all(b[3] for b in boxes), (kind, boxes)
-        if kind == "reluctant":  # the reality check is one line in the card, not a box above the bars
-            line = page.locator(".summary-card .reality-line a")
-            assert line.get_attribute("href") == "#reality-title"
-            line.click()
-            assert page.evaluate("() => document.querySelector('#reality-title').getBoundingClientRect().top") < 100
         keep = os.environ.get("QUIZ_SCREENSHOTS")
         if keep:
             os.makedirs(keep, exist_ok=True)
@@ -263,6 +258,11 @@ def test_the_first_screen_on_a_phone_shows_the_outcome_the_bars_and_the_closest_
             page.set_viewport_size({"width": 1280, "height": 800})
             page.screenshot(path=os.path.join(keep, f"result-{kind}-{lang}-1280.png"), full_page=True)
             page.set_viewport_size({"width": 360, "height": 740})
+        if kind == "reluctant":  # the reality check is one line in the card, not a box above the bars
+            line = page.locator(".summary-card .reality-line a")
+            assert line.get_attribute("href") == "#reality-title"
+            line.click()
+            assert page.evaluate("() => document.querySelector('#reality-title').getBoundingClientRect().top") < 100
 
 
 def test_other_paths_are_folded_and_open_without_javascript(new_page, live_app, live_server):
