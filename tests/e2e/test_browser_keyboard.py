@@ -3,6 +3,8 @@ the focus order of every page, nothing hidden taking a stop, and after every err
 question's box has the focus, shows its ring, and the question and its message are on screen."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.e2e.conftest import PHONE
@@ -144,3 +146,40 @@ def test_the_whole_quiz_by_keyboard(new_page, serve, shipped_app):
     assert submit["ring"] and "Submit" in page.evaluate("() => document.activeElement.textContent"), submit
     enter(page)
     assert "/r/" in page.url
+
+
+def _luminance(rgb: tuple[int, ...]) -> float:
+    def channel(c: int) -> float:
+        c = c / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(c) for c in rgb[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def rgb(css: str) -> tuple[int, ...]:
+    return tuple(int(float(x)) for x in re.findall(r"[\d.]+", css)[:3])
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_focus_ring_stands_out_on_the_page(new_page, live_server, scheme):
+    """WCAG 1.4.11: a focus indicator needs 3:1 against what is next to it. The ring has two tones
+    (a dark band on the element, a yellow one outside it): on either page colour one of them does."""
+    page = new_page(js=True, color_scheme=scheme)
+    page.goto(live_server + "/quiz/tiny")
+    for _ in range(4):
+        page.keyboard.press("Tab")  # skip link, site name, language, Start
+    ring = page.evaluate("""() => {
+      const e = document.activeElement, s = getComputedStyle(e);
+      return {tag: e.tagName, outline: s.outlineColor, width: s.outlineWidth, shadow: s.boxShadow,
+              page: getComputedStyle(document.body).backgroundColor};
+    }""")
+    assert ring["tag"] == "BUTTON" and float(ring["width"].removesuffix("px")) >= 2, ring
+    background = rgb(ring["page"])
+    outer, inner = rgb(ring["outline"]), rgb(ring["shadow"])
+    assert max(contrast(outer, background), contrast(inner, background)) >= 3, ring
+    assert contrast(outer, inner) >= 3, ring  # the two bands tell apart from each other too
