@@ -79,11 +79,12 @@ no-loss: install
 	$(BIN)/python bench/no_loss.py
 
 # Every page type photographed, whole page, at 360x740 and 1280x800, light and dark, English and
-# Korean, into screenshots/ (ignored by git), by the accessibility walk: pictures for a person to
-# look at, not run by `make test`.
+# Korean, into screenshots/ (ignored by git), by the accessibility walks and the results-page and
+# sharing tests: pictures for a person to look at, not run by `make test`.
 .PHONY: screenshots
 screenshots: install
-	QUIZ_SCREENSHOTS=screenshots $(BIN)/python -m pytest -q -p no:cacheprovider tests/e2e/test_browser_a11y.py
+	QUIZ_SCREENSHOTS=screenshots $(BIN)/python -m pytest -q -p no:cacheprovider tests/e2e/test_browser_a11y.py \
+		tests/e2e/test_browser_share.py tests/e2e/test_browser_results.py -k 'clean or axe or first_screen or folded_away'
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
