@@ -36,9 +36,13 @@ def stream_results(bank_id: str, version: int | None = None, latest: int | None 
     if cohort_id is not None:  # only the results taken with this cohort (quiz stats --cohort)
         stmt = stmt.where(models.Result.cohort_id == cohort_id)
     if latest is not None:
+        # At most `latest` rows, read at once: no server-side cursor, which PostgreSQL allows only
+        # inside a transaction, and a page that only reads has none (quiz.store.db.reading_only).
         newest = stmt.with_only_columns(models.Result.id).order_by(models.Result.id.desc()).limit(latest)
         stmt = sa.select(models.Result).where(models.Result.id.in_(newest.scalar_subquery()))
-    stmt = stmt.order_by(models.Result.id).execution_options(yield_per=BATCH)
+        stmt = stmt.order_by(models.Result.id)
+    else:
+        stmt = stmt.order_by(models.Result.id).execution_options(yield_per=BATCH)
     for row in db.session.scalars(stmt):
         yield row
 
