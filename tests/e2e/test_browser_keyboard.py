@@ -183,3 +183,24 @@ def test_the_focus_ring_stands_out_on_the_page(new_page, live_server, scheme):
     outer, inner = rgb(ring["outline"]), rgb(ring["shadow"])
     assert max(contrast(outer, background), contrast(inner, background)) >= 3, ring
     assert contrast(outer, inner) >= 3, ring  # the two bands tell apart from each other too
+
+
+def test_review_error_links_land_on_their_answer(new_page, live_server):
+    """The review page's error summary (a quiz submitted with answers missing): each link puts the
+    focus, with its ring, on that question's row, on screen."""
+    page = new_page(js=True)
+    page.goto(live_server + "/quiz/tiny")
+    page.get_by_role("button", name="Start", exact=True).click()
+    page.wait_for_load_state()
+    page.goto(page.url.rsplit("/", 1)[0] + "/review")  # every page skipped by its address
+    page.get_by_role("button", name="Submit my answers").click()
+    page.wait_for_load_state()
+    links = page.locator(".error-summary a")
+    assert links.count() == 4
+    for i in range(links.count()):
+        target = links.nth(i).get_attribute("href").removeprefix("#")
+        links.nth(i).focus()
+        page.keyboard.press("Enter")
+        landed = active(page)
+        assert landed["stop"] == f"#{target}" and landed["ring"], landed
+        assert 0 <= landed["top"] and landed["bottom"] <= PHONE["height"], landed
