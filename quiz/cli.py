@@ -341,8 +341,9 @@ def stats_command(bank_ref: str, as_json: bool, version: int | None, cohort: str
     if cohort is not None:
         report["cohort"] = cohort
     # The bank's validity signal ("does this fit you?") and test–retest agreement (retakes).
-    report["fit"] = store_feedback.fit_report(bank)
-    report["retest"] = store_feedback.retest_report(bank)
+    # With --cohort, over that cohort's results (a retake counts with the cohort of its later result).
+    report["fit"] = store_feedback.fit_report(bank, cohort_id=_cohort_id(cohort))
+    report["retest"] = store_feedback.retest_report(bank, cohort_id=_cohort_id(cohort))
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
         return

@@ -56,8 +56,8 @@ def upgrade():
 
 
 def _fill_norms(norm_bin, norm_total):
-    """The histogram of the results stored so far (the same bins as quiz.store.norms), read in
-    batches by id so a large table never sits in memory."""
+    """The histogram of the results stored so far (the same bins as quiz.store.norms: tenths, and
+    whole points as negative bins), read in batches by id so a large table never sits in memory."""
     result = sa.table("result", sa.column("id", ID), sa.column("bank_id", sa.String),
                       sa.column("bank_version", sa.Integer), sa.column("outcome", sa.JSON))
     conn = op.get_bind()
@@ -76,7 +76,9 @@ def _fill_norms(norm_bin, norm_total):
             totals[(row.bank_id, row.bank_version)] += 1
             for path, value in scores.items():
                 if isinstance(value, (int, float)):
-                    bins[(row.bank_id, row.bank_version, path, int(round(float(value) * 10)))] += 1
+                    tenth = int(round(float(value) * 10))
+                    bins[(row.bank_id, row.bank_version, path, tenth)] += 1
+                    bins[(row.bank_id, row.bank_version, path, -1 - tenth // 10)] += 1  # its whole point
         last = rows[-1].id
     if totals:
         op.bulk_insert(norm_total, [{"bank_id": b, "bank_version": v, "takers": n} for (b, v), n in totals.items()])

@@ -44,17 +44,19 @@ def _outcome_parts(outcome: dict[str, Any]) -> tuple[str, str | None, str | None
     return primary, pair, archetype
 
 
-def _with_fit(bank: Bank) -> Iterator[Any]:
+def _with_fit(bank: Bank, cohort_id: int | None) -> Iterator[Any]:
     stmt = (sa.select(_RESULT.c.id, _RESULT.c.fit, _RESULT.c.outcome, _RESULT.c.answers)
-            .where(_RESULT.c.bank_id == bank.id, _RESULT.c.bank_version == bank.version, _RESULT.c.fit.is_not(None))
-            .order_by(_RESULT.c.id).execution_options(yield_per=BATCH))
-    yield from db.session.execute(stmt)
+            .where(_RESULT.c.bank_id == bank.id, _RESULT.c.bank_version == bank.version, _RESULT.c.fit.is_not(None)))
+    if cohort_id is not None:
+        stmt = stmt.where(_RESULT.c.cohort_id == cohort_id)
+    yield from db.session.execute(stmt.order_by(_RESULT.c.id).execution_options(yield_per=BATCH))
 
 
-def fit_report(bank: Bank) -> dict[str, Any]:
-    """How takers of this bank version answered "does this fit you?": overall, per primary path,
-    per hybrid pair and per daily life (archetype); and the answer sets behind the latest "no"
-    votes (answers and outcome only: no token, key or date), for the author to study."""
+def fit_report(bank: Bank, *, cohort_id: int | None = None) -> dict[str, Any]:
+    """How takers of this bank version (of one cohort, with `cohort_id`) answered "does this fit
+    you?": overall, per primary path, per hybrid pair and per daily life (archetype); and the
+    answer sets behind the latest "no" votes (answers and outcome only: no token, key or date),
+    for the author to study."""
     def counts() -> dict[str, int]:
         return dict.fromkeys(FIT_ANSWERS, 0)
 
@@ -63,7 +65,7 @@ def fit_report(bank: Bank) -> dict[str, Any]:
     by_pair: dict[str, dict[str, int]] = defaultdict(counts)
     by_archetype: dict[str, dict[str, int]] = {a.id: counts() for a in bank.archetypes}
     no_votes: list[dict[str, Any]] = []
-    for row in _with_fit(bank):
+    for row in _with_fit(bank, cohort_id):
         if row.fit not in total:
             continue
         outcome = row.outcome or {}
@@ -117,7 +119,7 @@ def retake_links(result_id: int) -> tuple[Any, Any]:
             _linked(_LINK.c.earlier_id, _LINK.c.later_id, result_id))
 
 
-def retest_report(bank: Bank) -> dict[str, Any]:
+def retest_report(bank: Bank, *, cohort_id: int | None = None) -> dict[str, Any]:
     """Test–retest agreement over retakes where both results are on this bank version: how
     often the outcome (primary, hybrid or balanced, secondary when hybrid) and the leading path
     stayed the same, and per path the correlation and mean absolute change of the scores."""
@@ -127,8 +129,10 @@ def retest_report(bank: Bank) -> dict[str, Any]:
             .select_from(_LINK.join(earlier, earlier.c.id == _LINK.c.earlier_id)
                          .join(later, later.c.id == _LINK.c.later_id))
             .where(earlier.c.bank_id == bank.id, later.c.bank_id == bank.id,
-                   earlier.c.bank_version == bank.version, later.c.bank_version == bank.version)
-            .execution_options(yield_per=BATCH))
+                   earlier.c.bank_version == bank.version, later.c.bank_version == bank.version))
+    if cohort_id is not None:
+        stmt = stmt.where(later.c.cohort_id == cohort_id)
+    stmt = stmt.execution_options(yield_per=BATCH)
     pairs = 0
     same_outcome = same_primary = 0
     xs: dict[str, list[tuple[float, float]]] = {p: [] for p in bank.path_ids}

@@ -86,7 +86,9 @@ class Draft(db.Model):
 class NormBin(db.Model):
     """Percentiles from real takers (quiz.store.norms): per bank version and path, how many stored
     results have each score. A bin is a score in tenths (scores are stored with one decimal), so
-    "below this score" is exact. Kept up to date in the transactions that store and delete results."""
+    "below this score" is exact; a negative bin, -1 - point, counts a whole point's ten tenths, so
+    a sum below a score reads at most 109 rows. Kept up to date in the transactions that store and
+    delete results."""
 
     __tablename__ = "norm_bin"
     bank_id: so.Mapped[str] = so.mapped_column(sa.String(64), primary_key=True)

@@ -2,17 +2,21 @@
 
 Scores are stored with one decimal, so a bin is a score in tenths (0 to 1000): "the share of this
 version's takers whose score is below this one" is a sum of whole bins, exactly what counting the
-stored results would give, never an approximation. The histogram (`norm_bin`) and the count of
-results per version (`norm_total`) change in the transaction that stores a result (`record`, from
-quiz.service.submit) and in the one that deletes results (`remove`, from
-quiz.store.results.delete_results, which every delete goes through), so a page view only ever
-reads a few index ranges: at most 1,001 small rows per path, whether the version has a hundred
-results or a million.
+stored results would give, never an approximation. Each score is counted twice: in its tenth
+(bin 0 to 1000) and in its whole point (a negative bin, -1 - point, for tenths 10 × point to
+10 × point + 9), so the sum below a score reads at most 100 whole points and 9 tenths per path,
+109 small rows whether the version has a hundred results or a million.
+
+The histogram (`norm_bin`) and the count of results per version (`norm_total`) change in the
+transaction that stores a result (`record`, from quiz.service.submit) and in the one that
+deletes results (`remove`, from quiz.store.results.delete_results, which every delete goes
+through); a page view never reads the results.
 """
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,6 +42,16 @@ def _scores(outcome: Mapping[str, Any] | None) -> dict[str, int]:
             if isinstance(v, (int, float)) and not isinstance(v, bool)}
 
 
+def point_bin(b: int) -> int:
+    """The whole-point bin that also counts tenth `b` (714 → -72: point 71)."""
+    return -1 - b // SCALE
+
+
+def _bins(outcome: Mapping[str, Any] | None) -> list[tuple[str, int]]:
+    """Every (path, bin) a result counts in: its tenth and its whole point, per path."""
+    return [(path, k) for path, b in _scores(outcome).items() for k in (b, point_bin(b))]
+
+
 def _add(table: sa.Table, keys: list[str], rows: list[dict[str, Any]]) -> None:
     """Add each row's `takers` to the row with the same key, creating it when missing: one
     INSERT … ON CONFLICT DO UPDATE (SQLite and PostgreSQL), so two submissions at once both count."""
@@ -57,10 +71,10 @@ def _add(table: sa.Table, keys: list[str], rows: list[dict[str, Any]]) -> None:
 
 def record(bank_id: str, version: int, outcome: Mapping[str, Any]) -> None:
     """Count one new result, inside the caller's transaction (the submission's)."""
-    bins = _scores(outcome)
     _add(_TOTAL, ["bank_id", "bank_version"], [{"bank_id": bank_id, "bank_version": version, "takers": 1}])
     _add(_BIN, ["bank_id", "bank_version", "path", "bin"],
-         [{"bank_id": bank_id, "bank_version": version, "path": p, "bin": b, "takers": 1} for p, b in bins.items()])
+         [{"bank_id": bank_id, "bank_version": version, "path": p, "bin": b, "takers": 1}
+          for p, b in sorted(_bins(outcome))])
 
 
 _TAKE_BIN = (sa.update(_BIN).values(takers=_BIN.c.takers - sa.bindparam("n"))
@@ -78,13 +92,15 @@ def remove(deleted: Iterable[Any]) -> None:
     totals: Counter[tuple[str, int]] = Counter()
     for row in deleted:
         totals[(row.bank_id, row.bank_version)] += 1
-        for path, b in _scores(row.outcome).items():
+        for path, b in _bins(row.outcome):
             bins[(row.bank_id, row.bank_version, path, b)] += 1
+    # In key order, the count first as `record` does: two deletes lock rows in the same order
+    # (PostgreSQL), so they wait for each other instead of deadlocking.
     if totals:
-        db.session.execute(_TAKE_TOTAL, [{"b_bank": b, "b_version": v, "n": n} for (b, v), n in totals.items()])
+        db.session.execute(_TAKE_TOTAL, [{"b_bank": b, "b_version": v, "n": n} for (b, v), n in sorted(totals.items())])
     if bins:
         db.session.execute(_TAKE_BIN, [{"b_bank": b, "b_version": v, "b_path": p, "b_bin": k, "n": n}
-                                       for (b, v, p, k), n in bins.items()])
+                                       for (b, v, p, k), n in sorted(bins.items())])
 
 
 def _first(stmt: sa.Executable, params: dict[str, Any] | None = None) -> Any:
@@ -120,24 +136,52 @@ def takers(bank_id: str, version: int) -> int:
     return int(row[0] or 0) if row is not None else 0
 
 
-def below(bank_id: str, version: int, outcome: Mapping[str, Any]) -> tuple[int, dict[str, int]]:
+@lru_cache(maxsize=16)
+def _below_statement(paths: int) -> sa.Select:
+    """The statement `below` runs for a bank with this many paths, built once (bound parameters
+    only), so SQLAlchemy reuses its compiled form on every page view."""
+    bank_id, version = sa.bindparam("bank_id"), sa.bindparam("version")
+    total = _takers_of(bank_id, version)
+    columns = [total.label("takers")]
+    for i in range(paths):
+        path = sa.bindparam(f"path{i}")
+
+        def below_in(low: sa.BindParameter, high: sa.BindParameter) -> sa.ScalarSelect:
+            return (sa.select(sa.func.coalesce(sa.func.sum(_BIN.c.takers), 0))
+                    .where(_BIN.c.bank_id == bank_id, _BIN.c.bank_version == version, _BIN.c.path == path,
+                           _BIN.c.bin >= low, _BIN.c.bin < high).scalar_subquery())
+        # The whole points below this score's, then the tenths of its own point below it.
+        count = (below_in(sa.bindparam(f"points_from{i}"), sa.bindparam("points_to"))
+                 + below_in(sa.bindparam(f"tenths_from{i}"), sa.bindparam(f"bin{i}")))
+        # Below the minimum the sums are not made: the page shows no percentiles then.
+        columns.append(sa.case((total >= sa.bindparam("minimum"), count), else_=None).label(f"p{i}"))
+    return sa.select(*columns)
+
+
+def below(bank_id: str, version: int, outcome: Mapping[str, Any], minimum: int = 0) -> tuple[int, dict[str, int] | None]:
     """(the version's takers, per path how many of them scored below this outcome's score): one
-    statement, a sum over one index range per path."""
+    statement, a sum over one index range per path, made only when there are at least `minimum`
+    takers (None otherwise)."""
     bins = _scores(outcome)
-    columns = [_takers_of(bank_id, version).label("takers")]
+    params: dict[str, Any] = {"bank_id": bank_id, "version": version, "minimum": max(minimum, 1),
+                              "points_to": 0}
     for i, (path, b) in enumerate(bins.items()):
-        columns.append(sa.select(sa.func.coalesce(sa.func.sum(_BIN.c.takers), 0))
-                       .where(_BIN.c.bank_id == bank_id, _BIN.c.bank_version == version,
-                              _BIN.c.path == path, _BIN.c.bin < b).scalar_subquery().label(f"p{i}"))
-    row = _first(sa.select(*columns))
-    return int(row[0] or 0), {path: int(row[i + 1] or 0) for i, path in enumerate(bins)}
+        # Points p < b // 10 are bins -1 - p, from point_bin(b) + 1 up to -1; then tenths from
+        # the start of b's own point up to b.
+        params[f"path{i}"], params[f"bin{i}"] = path, b
+        params[f"points_from{i}"], params[f"tenths_from{i}"] = point_bin(b) + 1, b - b % SCALE
+    row = _first(_below_statement(len(bins)), params)
+    n = int(row[0] or 0)
+    if n < max(minimum, 1):
+        return n, None
+    return n, {path: int(row[i + 1] or 0) for i, path in enumerate(bins)}
 
 
 def percentiles(bank_id: str, version: int, outcome: Mapping[str, Any],
                 minimum: int) -> tuple[int, dict[str, int] | None]:
     """(the version's takers, per path the share 0–100 of them whose score is below this one),
     the share rounded down (68.9% is "more than 68%"); None below `minimum` takers."""
-    n, counts = below(bank_id, version, outcome)
-    if n < max(minimum, 1):
+    n, counts = below(bank_id, version, outcome, minimum)
+    if counts is None:
         return n, None
     return n, {path: 100 * c // n for path, c in counts.items()}

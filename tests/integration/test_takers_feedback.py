@@ -211,7 +211,8 @@ def test_percentiles_appear_at_the_minimum_equal_counting_and_drop_a_deleted_res
 
 def test_the_aggregate_equals_counting_after_many_submissions_and_deletes(new_app):
     """Exactness at the score resolution: every bin the histogram holds is the number of stored
-    results with that score (one decimal), across submissions and deletes."""
+    results with that score (one decimal), or within that whole point, across submissions and
+    deletes."""
     app = new_app(QUIZ_NORMS_MIN=1)
     client = app.test_client()
     made = [submit(client, answers) for answers in random_sets(app, 40, seed=7)]
@@ -224,8 +225,9 @@ def test_the_aggregate_equals_counting_after_many_submissions_and_deletes(new_ap
     from quiz.store.models import NormBin
     with app.app_context():
         held = {(b.path, b.bin): b.takers for b in db.session.execute(db.select(NormBin)).scalars() if b.takers}
-    counted = Counter((p, round(v * 10)) for r in left for p, v in r["scores"].items())
-    assert held == dict(counted)
+    tenths = Counter((p, round(v * 10)) for r in left for p, v in r["scores"].items())
+    points = Counter((p, -1 - round(v * 10) // 10) for r in left for p, v in r["scores"].items())
+    assert held == dict(tenths) | dict(points)
     scores = [r["scores"] for r in left]
     for r in api_results(client, [r["token"] for r in left]):
         assert r["percentiles"] == independent(scores, r["scores"])
@@ -362,3 +364,45 @@ def test_owner_parts_are_translated(app, lang):
         assert "지난번과 달라진 점" in body and "이 결과가 나와 맞나요?" in body and "어느 정도는요" in body
     else:
         assert "What changed since last time" in body and "Does this result fit you?" in body
+
+
+def test_quiz_stats_for_a_cohort_counts_only_its_fit_answers_and_retakes(app):
+    import json
+
+    from tests.integration.test_cohorts import OPS, RESEARCHER, create
+    from tests.integration.test_cohorts import take as take_with
+    slug, _start, _page = create(app, "Class A")
+    student, outsider = app.test_client(), app.test_client()
+    votes = [(student, take_with(student, RESEARCHER, cohort=slug), "no"),
+             (student, take_with(student, OPS, cohort=slug), "yes"),  # a retake, in the cohort
+             (outsider, take_with(outsider, OPS), "no")]
+    for client, token, vote in votes:
+        page = client.get(f"/r/{token}").get_data(as_text=True)
+        assert client.post(f"/r/{token}/fit", data={"fit": vote, "csrf_token": csrf(page)}).status_code == 303
+    runner = app.test_cli_runner()
+    group = json.loads(runner.invoke(args=["quiz", "stats", "tiny", "--json", "--cohort", slug]).output)
+    everyone = json.loads(runner.invoke(args=["quiz", "stats", "tiny", "--json"]).output)
+    assert group["fit"]["counts"] == {"yes": 1, "partly": 0, "no": 1}
+    assert everyone["fit"]["counts"] == {"yes": 1, "partly": 0, "no": 2}
+    assert group["retest"]["pairs"] == everyone["retest"]["pairs"] == 1
+
+
+def test_percentiles_are_exact_at_every_edge_of_the_bins(app):
+    """Scores at the ends of the scale, at whole points, one tenth either side of them and tied:
+    the aggregate's answer equals counting, for each of them."""
+    from quiz.extensions import db
+    from quiz.store import norms
+    values = [0.0, 0.0, 0.1, 9.9, 10.0, 10.1, 50.0, 71.4, 71.4, 71.5, 99.9, 100.0, 100.0, 33.3, 66.7]
+    rnd = random.Random(20261201)
+    outcomes = [{"scores": {"researcher": v, "engineer": rnd.choice(values), "ops": round(rnd.uniform(0, 100), 1)}}
+                for v in values]
+    with app.app_context():
+        for outcome in outcomes:
+            norms.record("edge", 1, outcome)
+        db.session.commit()
+        scores = [o["scores"] for o in outcomes]
+        for outcome in outcomes:
+            n, shares = norms.percentiles("edge", 1, outcome, minimum=len(outcomes))
+            assert n == len(outcomes) and shares == independent(scores, outcome["scores"])
+        assert norms.percentiles("edge", 1, outcomes[0], minimum=len(outcomes) + 1) == (len(outcomes), None)
+        assert norms.percentiles("edge", 2, outcomes[0], minimum=1) == (0, None)  # another version: none
