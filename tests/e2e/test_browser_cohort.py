@@ -50,4 +50,4 @@ def test_privacy_and_cohort_pages_keep_the_content_security_policy(live_app, liv
     widths = [float(w) for w in page.eval_on_selector_all("#paths-0-title ~ svg rect.bar, figure svg rect.bar",
                                                           "els => els.map(e => e.getBBox().width)")]
     assert any(w > 0 for w in widths)
-    assert page.get_by_role("img", name=re.compile("가장 앞선 경로")).count() == 1
+    assert page.get_by_role("img", name=re.compile("1위 진로")).count() == 1
