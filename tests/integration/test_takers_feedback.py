@@ -289,7 +289,7 @@ def test_a_retake_from_the_same_browser_links_both_results_for_the_owner_only(ap
     assert outcome and outcome.group(2) == "Ops" and outcome.group(1) != "Ops"
     for path, title in (("researcher", "Researcher"), ("engineer", "Engineer"), ("ops", "Ops")):
         then, later = round(before["scores"][path]), round(after["scores"][path])
-        diff = f"{later - then:+d}" if later != then else "±0"
+        diff = f"{later - then:+d}".replace("-", "\u2212") if later != then else "±0"
         assert f"{title} {then} {later} {diff}" in body
     assert f'href="/r/{first}"' in now.get_data(as_text=True)
     earlier = browser.get(f"/r/{first}?lang=en").get_data(as_text=True)

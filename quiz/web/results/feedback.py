@@ -81,7 +81,7 @@ def _retake_part(bank: Any, result: Any, lang: str) -> dict[str, Any]:
             then_text, now_text = score_text(a), score_text(b)
             delta = int(now_text) - int(then_text)
             rows.append({"name": path_name(bank, path, lang), "then": then_text, "now": now_text,
-                         "delta": f"{delta:+d}" if delta else "±0"})
+                         "delta": f"{delta:+d}".replace("-", "\u2212") if delta else "±0"})  # a real minus
         then_headline, now_headline = headline(bank, before.outcome, lang), headline(bank, out, lang)
         part["before"] = {"url": url_for("results.show", token=before.token),
                           "date": format_date(before.created_at, "long"),
