@@ -2,7 +2,9 @@
 says so), migrated with the real migrations, serving the tiny fixture bank."""
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import uuid
 
 import pytest
@@ -107,6 +109,21 @@ def tiny_bank_with_max_choices(tmp_path, limit: int = 2) -> str:
         bank.write_text(fh.read().replace("    type: multi\n", f"    type: multi\n    max_choices: {limit}\n"),
                         encoding="utf-8")
     return str(bank)
+
+
+@contextlib.contextmanager
+def hang_guard(seconds: int = 60):
+    """Fail a block that runs past `seconds` of wall time: a guard against a loop, not a speed test
+    (work budgets are asserted by what the code returns; bench/hostile.py measures the CPU)."""
+    def hung(_signum, _frame):
+        raise AssertionError(f"still running after {seconds} s: a budget is not holding")
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def run_in_a_fresh_process(tmp_path, body: str, **config) -> str:

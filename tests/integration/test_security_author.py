@@ -1,20 +1,19 @@
 """/author and the API under hostile input (issue 12, findings 1, 2, 3 and 7): bounded work and
 small responses, and an author key that never travels in a URL or sits in the cookie.
 
-CPU is measured with time.process_time around the in-process request (generous bounds: machines
-are noisy; the figures measured are in the comments)."""
+The tests assert the bounded answer (a capped, clipped page; the safe fallback bound; one refusal);
+the CPU each request takes is measured by bench/hostile.py on a real worker, not here (timings don't
+belong in tests). A generous hang guard still stops a request that loops."""
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
 from quiz.config import ConfigError, from_environment
-from tests.conftest import TINY_BANK, make_app
+from tests.conftest import TINY_BANK, hang_guard, make_app
 from tests.unit.test_security_answers import heavy_multi_bank, heavy_rules_bank
 
-CPU_BOUND = 2.0   # seconds, for a request the issue asks to finish in < 1 s
 MAX_BODY = 1_000_000  # bytes a response may have
 KEY = "author-key-0123456789"
 
@@ -25,10 +24,9 @@ def author(app):
     return app.test_client()
 
 
-def timed(fn, *args, **kwargs):
-    start = time.process_time()
-    r = fn(*args, **kwargs)
-    return r, time.process_time() - start
+def guarded(fn, *args, **kwargs):
+    with hang_guard():
+        return fn(*args, **kwargs)
 
 
 def one_line_of_unknown_keys(size: int = 1024 * 1024) -> str:
@@ -47,13 +45,12 @@ def one_line_of_unknown_keys(size: int = 1024 * 1024) -> str:
 
 # -- finding 1: problems capped, excerpts clipped --------------------------------------------------
 
-def test_a_hostile_one_line_megabyte_paste_gives_a_small_page_fast(author):
+def test_a_hostile_one_line_megabyte_paste_gives_a_small_page(author):
     source = one_line_of_unknown_keys()
     assert len(source.encode()) > 1_000_000 and "\n" not in source
-    r, took = timed(author.post, "/author/", data={"source": source})
+    r = guarded(author.post, "/author/", data={"source": source})
     body = r.get_data(as_text=True)
     assert r.status_code == 200
-    assert took < CPU_BOUND, took          # about 0.5 s
     assert len(r.data) < MAX_BODY, len(r.data)  # about 70 KB; was hundreds of MB
     assert body.count('<pre class="excerpt">') == 100
     assert "problems</h3>" in body and "more problems" in body
@@ -78,11 +75,10 @@ def test_more_than_a_hundred_problems_say_how_many_more(author):
 # -- finding 2: bounded work for a pasted bank ------------------------------------------------------
 
 @pytest.mark.parametrize("make", [heavy_rules_bank, heavy_multi_bank])
-def test_a_paste_whose_bounds_are_costly_answers_fast_with_safe_bounds(author, make):
-    r, took = timed(author.post, "/author/", data={"source": make().decode()})
+def test_a_paste_whose_bounds_are_costly_answers_with_safe_bounds(author, make):
+    r = guarded(author.post, "/author/", data={"source": make().decode()})
     body = r.get_data(as_text=True)
     assert r.status_code == 200 and "error[" not in body and "How scoring sees it" in body
-    assert took < CPU_BOUND, took  # about 0.1 s; was 9.4 s (a 30 s gunicorn timeout for larger ones)
     assert "the bounds are safe but not exact" in body
 
 
@@ -95,7 +91,7 @@ def test_a_paste_over_the_limits_gets_a_catalogued_error(author):
 
 # -- the hostile-input budget: /author and the API ---------------------------------------------------
 
-def test_hostile_api_bodies_of_2_mib_answer_fast_and_small(app):
+def test_hostile_api_bodies_of_2_mib_answer_small(app):
     c = app.test_client()
     near_misses = {f"fundamental{i}": 1 for i in range(60_000)}
     bodies = {
@@ -107,9 +103,8 @@ def test_hostile_api_bodies_of_2_mib_answer_fast_and_small(app):
     for what, payload in bodies.items():
         data = json.dumps(payload).encode()
         assert len(data) <= 2 * 1024 * 1024, (what, len(data))
-        r, took = timed(c.post, "/api/results", data=data, content_type="application/json")
+        r = guarded(c.post, "/api/results", data=data, content_type="application/json")
         assert r.status_code == 422, (what, r.status_code)
-        assert took < CPU_BOUND, (what, took)          # each under 0.3 s; the first was 5.1 s
         assert len(r.data) < MAX_BODY, (what, len(r.data))
     r = c.post("/api/results", data=json.dumps(bodies["60,000 near-miss keys"]), content_type="application/json")
     error = r.get_json()["errors"]

@@ -1,12 +1,14 @@
 """Work budgets (issue 12, findings 2 and 3): answer checking and the bank format bound the work
 one request can cause, whatever a client sends or an author pastes.
 
-CPU is measured with time.process_time and held to generous bounds (machines are noisy); the
-figures on a development machine are in the comments."""
+The tests assert what a bounded answer looks like (one refusal instead of 60,000 errors, the safe
+fallback bound instead of the exact search, suggestions counted); how much CPU each case takes is
+bench/hostile.py's job (timings don't belong in tests: machines are noisy). A generous hang guard
+still stops a case that loops.
+"""
 from __future__ import annotations
 
 import os
-import time
 
 import pytest
 
@@ -15,15 +17,7 @@ from quiz.bank._meaning import LIMITS, MAX_CONDITION_LEAVES, MAX_OPTIONS
 from quiz.engine import answers as answers_module
 from quiz.engine import bounds, bounds_exact, extremes, validate_answers
 from quiz.engine.scoring import _tables
-from tests.conftest import SHIPPED_BANKS, TINY_BANK
-
-CPU_BOUND = 2.0  # seconds; each case takes well under 0.5 s here
-
-
-def cpu(fn, *args, **kwargs):
-    start = time.process_time()
-    out = fn(*args, **kwargs)
-    return out, time.process_time() - start
+from tests.conftest import SHIPPED_BANKS, TINY_BANK, hang_guard
 
 
 @pytest.fixture(scope="module")
@@ -46,11 +40,15 @@ def bank_with_questions(n: int):
 
 # -- finding 3: answer objects ------------------------------------------------------------------
 
-def test_60000_near_miss_keys_are_refused_whole_in_well_under_a_second(tiny):
+def test_60000_near_miss_keys_are_refused_whole_before_any_suggestion(tiny, monkeypatch):
     # Was 5.1 s of CPU through the API: difflib for each of 60,000 unknown keys.
     flood = {f"fundamental{i}": 1 for i in range(60_000)}
-    (clean, errors), took = cpu(validate_answers, tiny, flood)
-    assert took < CPU_BOUND, took
+    suggested = []
+    real = answers_module._did_you_mean
+    monkeypatch.setattr(answers_module, "_did_you_mean", lambda w, c: suggested.append(w) or real(w, c))
+    with hang_guard():
+        clean, errors = validate_answers(tiny, flood)
+    assert suggested == []
     assert clean == {} and len(errors) == 1
     e = errors[0]
     assert e.question is None and e.code == "wrong_type"
@@ -127,11 +125,11 @@ def heavy_multi_bank(options: int = 16, paths: int = 16) -> bytes:
 
 
 @pytest.mark.parametrize("make", [heavy_rules_bank, heavy_multi_bank])
-def test_score_bounds_of_a_costly_bank_take_the_fallback_in_well_under_a_second(make):
+def test_score_bounds_of_a_costly_bank_take_the_safe_fallback(make):
     bank, problems = check_bytes(make(), "heavy.yaml")
     assert bank is not None, [p.render() for p in problems]
-    result, took = cpu(bounds, bank)
-    assert took < CPU_BOUND, took  # about 0.01 s; was 9.4 s and 5.8 s
+    with hang_guard():
+        result = bounds(bank)
     assert not bounds_exact(bank)
     # The fallback is a safe bound: every path's range holds its own extremes.
     assert all(lo <= hi for lo, hi in result.values())
@@ -157,8 +155,8 @@ def test_a_bank_over_a_count_limit_is_refused_with_bank_024():
 def test_a_megabyte_of_values_is_refused_early_with_yaml_008():
     raw = ("x: [" + "1, " * 340_000 + "1]\n").encode()
     assert len(raw) > 1_000_000
-    (bank, problems), took = cpu(check_bytes, raw, "x.yaml")
-    assert took < CPU_BOUND, took  # about 0.1 s; was 6.1 s
+    with hang_guard():
+        bank, problems = check_bytes(raw, "x.yaml")
     assert bank is None and [p.code.name for p in problems] == ["YAML_008"]
 
 
