@@ -42,6 +42,10 @@ SETTINGS = (
 # Request bodies are small (a quiz page, a JSON answer set, a pasted bank of at most 1 MiB):
 # refuse larger ones at once rather than read them.
 MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+# A bank pasted into /author's text box is one form field of up to 1 MiB: Werkzeug's default
+# in-memory limit for a field (500 kB) would refuse it with a bare 413 before /author could check
+# it. The whole body is still capped by MAX_CONTENT_LENGTH.
+MAX_FORM_MEMORY_SIZE = MAX_CONTENT_LENGTH
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -155,6 +159,7 @@ def from_environment(instance_path: str, environ: dict[str, str] | None = None, 
         "QUIZ_RESULT_DAYS": _days("QUIZ_RESULT_DAYS", env.get("QUIZ_RESULT_DAYS"), None),
         "QUIZ_OPERATOR": (env.get("QUIZ_OPERATOR") or "").strip() or None,
         "MAX_CONTENT_LENGTH": MAX_CONTENT_LENGTH,
+        "MAX_FORM_MEMORY_SIZE": MAX_FORM_MEMORY_SIZE,
         "SESSION_COOKIE_SECURE": production,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -176,3 +176,13 @@ def test_a_short_key_is_refused_at_start_up_with_one_clear_line(tmp_path):
     assert "QUIZ_AUTHOR_KEY must be at least 16 characters" in message and "\n" not in message
     config = from_environment(str(tmp_path), dict(env, QUIZ_AUTHOR_KEY=KEY))
     assert config["QUIZ_AUTHOR_KEY"] == KEY
+
+
+def test_a_paste_of_nearly_a_megabyte_in_the_text_box_is_checked_not_refused(author):
+    # Werkzeug keeps at most 500 kB of a form field in memory by default: a bigger paste got a bare
+    # 413 though /author takes up to 1 MiB. It must reach the checker and get its problems listed.
+    source = "id: big\n" + "".join(f"k{i:07d}: {'v' * 80}\n" for i in range(9_000))
+    assert 700_000 < len(source.encode()) < 1024 * 1024
+    r = guarded(author.post, "/author/", data={"source": source})
+    assert r.status_code == 200
+    assert "error[" in r.get_data(as_text=True)
