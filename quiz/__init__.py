@@ -6,7 +6,14 @@ from typing import Any
 
 from flask import Flask
 
-from quiz import config as config_module
+# NumPy's OpenBLAS starts a thread per core for every matrix call. The engine's matrices are
+# small (scoring tables, the reliability fits on /author), where those threads cost more than they
+# save: the bootstrap of one bank took 28 s of CPU with them and 2 s without, and a web worker
+# should not compete with its neighbours for every core. One thread, unless the operator says
+# otherwise; this runs before anything in the package imports NumPy.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from quiz import config as config_module  # noqa: E402
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
