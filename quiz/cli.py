@@ -15,7 +15,24 @@ from quiz.config import ROOT
 from quiz.store import feedback as store_feedback
 from quiz.store import reports
 
-quiz_cli = AppGroup("quiz", help="Check, inspect and report on question banks.")
+
+class _QuizGroup(AppGroup):
+    """The `quiz` commands. One that needs the database's tables before `db upgrade` made them
+    says so in one line (exit 1) instead of SQLAlchemy's traceback."""
+
+    def invoke(self, ctx: click.Context):
+        import sqlalchemy as sa
+        try:
+            return super().invoke(ctx)
+        except (sa.exc.OperationalError, sa.exc.ProgrammingError) as exc:
+            text = str(exc.orig)
+            if "no such table" not in text and "does not exist" not in text:
+                raise
+            raise click.ClickException(
+                "the database has no tables yet (or an older set): run `flask --app app db upgrade` first") from None
+
+
+quiz_cli = _QuizGroup("quiz", help="Check, inspect and report on question banks.")
 
 
 def _display(path: str) -> str:
