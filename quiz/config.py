@@ -135,7 +135,7 @@ def from_environment(instance_path: str, environ: dict[str, str] | None = None, 
     author_key = env.get("QUIZ_AUTHOR_KEY") or None
     if author_key is not None and len(author_key) < MIN_AUTHOR_KEY and not for_command:
         raise ConfigError(f"QUIZ_AUTHOR_KEY must be at least {MIN_AUTHOR_KEY} characters; make one with "
-                          "python -c 'import secrets; print(secrets.token_urlsafe(24))'")
+                          "python3 -c 'import secrets; print(secrets.token_urlsafe(24))'")
     banks = env.get("QUIZ_BANKS") or os.path.join(ROOT, "questions")
     db_url = env.get("DATABASE_URL") or "sqlite:///" + os.path.join(instance_path, "quiz.sqlite3")
     if db_url.startswith("postgres://"):  # Heroku-style URLs name no driver
