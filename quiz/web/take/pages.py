@@ -37,10 +37,10 @@ _WORD = re.compile(r"\w+")
 
 _NUMBERS = bank_store("question numbers")
 _PAGES = bank_store("pages of questions")
+_SECONDS = bank_store("reading time per page")  # per bank: {language: (seconds of page 1, ...)}
 # Per bank: {(page, language, returning): page HTML with slots}, a few entries per page.
 _PAGE_HTML = bank_store("quiz pages")
 
-_SECONDS = bank_store("reading time per page")  # per bank: {language: (seconds of page 1, ...)}
 
 def question_numbers(bank: Bank) -> dict[str, int]:
     """Each question's number as the taker meets it (page order), for "Question 5" references."""
