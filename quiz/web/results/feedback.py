@@ -19,7 +19,7 @@ from quiz.web import banks
 from quiz.web.card import score_text
 from quiz.web.i18n import gettext
 from quiz.web.links import DELETE_KEYS, delete_key_for, remember_delete_key
-from quiz.web.results.naming import _lower_first, headline, path_name
+from quiz.web.results.naming import _lower_first, path_name, short_label
 
 FIT_ANSWERS = feedback.FIT_ANSWERS
 
@@ -68,7 +68,7 @@ def _retake_part(bank: Any, result: Any, lang: str) -> dict[str, Any]:
     if after is not None:
         part["after"] = {"url": url_for("results.show", token=after.token),
                          "date": format_date(after.created_at, "long"),
-                         "headline": headline(bank, after.outcome, lang)}
+                         "headline": short_label(bank, after.outcome, lang)}
     if before is not None:
         then = before.outcome.get("scores") or {}
         now = out.get("scores") or {}
@@ -82,7 +82,9 @@ def _retake_part(bank: Any, result: Any, lang: str) -> dict[str, Any]:
             delta = int(now_text) - int(then_text)
             rows.append({"name": path_name(bank, path, lang), "then": then_text, "now": now_text,
                          "delta": f"{delta:+d}".replace("-", "\u2212") if delta else "±0"})  # a real minus
-        then_headline, now_headline = headline(bank, before.outcome, lang), headline(bank, out, lang)
+        # Labels, not headlines: the balanced headline is a whole clause, which the sentences
+        # around them ("Outcome then: …; now: …") would break.
+        then_headline, now_headline = short_label(bank, before.outcome, lang), short_label(bank, out, lang)
         part["before"] = {"url": url_for("results.show", token=before.token),
                           "date": format_date(before.created_at, "long"),
                           "then": then_headline, "now": now_headline, "same": then_headline == now_headline,
