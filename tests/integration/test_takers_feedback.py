@@ -153,6 +153,14 @@ def api_results(client, tokens):
     return [client.get(f"/api/results/{t}").get_json() for t in tokens]
 
 
+def percentile_line(path: str, share: int, takers: int, lang: str = "en") -> str:
+    if lang == "ko":
+        return (f"이 버전을 푼 {takers}명 중 이보다 {path} 쪽으로 덜 기운 사람은 없어요." if share == 0
+                else f"이 버전을 푼 {takers}명 중 {share}%보다 {path} 쪽으로 더 기울어 있어요.")
+    return (f"None of the {takers} people who took this version is less {path}-leaning." if share == 0
+            else f"More {path}-leaning than {share}% of the {takers} people who took this version.")
+
+
 def test_percentiles_appear_at_the_minimum_equal_counting_and_drop_a_deleted_result(new_app):
     app = new_app(QUIZ_NORMS_MIN=6)
     client = app.test_client()
@@ -174,10 +182,16 @@ def test_percentiles_appear_at_the_minimum_equal_counting_and_drop_a_deleted_res
         assert list(r["percentiles"]) == list(r["scores"])  # every path, in the bank's order
     page = text_of(client.get(f"/r/{tokens[1]}?lang=en").get_data(as_text=True))
     p = now[1]["percentiles"]
-    assert f"More researcher-leaning than {p['researcher']}% of the 6 people who took this version." in page
-    assert f"More ops-leaning than {p['ops']}% of the 6 people who took this version." in page
+    for path in ("researcher", "ops"):
+        assert percentile_line(path, p[path], 6) in page
     korean = text_of(client.get(f"/r/{tokens[1]}?lang=ko").get_data(as_text=True))
-    assert f"이 버전을 푼 6명 중 {p['researcher']}%보다 연구자 쪽으로 더 기울어 있어요." in korean
+    assert percentile_line("연구자", p["researcher"], 6, "ko") in korean
+    # The least ops-leaning result gets no "more … than 0%".
+    lowest = min(range(len(now)), key=lambda i: now[i]["scores"]["ops"])
+    assert now[lowest]["percentiles"]["ops"] == 0
+    bottom = text_of(client.get(f"/r/{tokens[lowest]}?lang=en").get_data(as_text=True))
+    assert "None of the 6 people who took this version is less ops-leaning." in bottom
+    assert "than 0%" not in bottom
 
     # One more result, then a delete through the page, one through the API and one through the
     # store function the purge uses: each leaves the figures equal to counting what is left.

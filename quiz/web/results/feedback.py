@@ -45,9 +45,13 @@ def percentile_lines(bank: Any, outcome: dict[str, Any], pct: feedback.Percentil
         share = pct.shares.get(path.id)
         if share is None:
             continue
+        name = _lower_first(path_name(bank, path, lang))
+        if share == 0:  # "more … than 0%" says nothing a reader can use
+            lines.append(gettext("None of the %(takers)s people who took this version is less "
+                                 "%(path)s-leaning.", path=name, takers=takers))
+            continue
         lines.append(gettext("More %(path)s-leaning than %(share)s%% of the %(takers)s people who took "
-                             "this version.", path=_lower_first(path_name(bank, path, lang)), share=share,
-                             takers=takers))
+                             "this version.", path=name, share=share, takers=takers))
     return lines
 
 
