@@ -219,7 +219,7 @@ def _check_file(path: str) -> tuple[Any, list]:
         key = None
     found = _FILE_CHECKS.get(key) if key else None
     if found is None:
-        found = check_file(path)
+        found = check_file(path, os.path.basename(path))  # the page names files, not the server's folders
         if key:
             _FILE_CHECKS[key] = found
     return found
@@ -342,7 +342,7 @@ def preview(bank_id: str):
     return render_template("author/bank.html", bank=bank, preview=_preview(bank), stats=_stats(bank),
                            stats_latest=STATS_LATEST, ui_languages=LANGUAGES,
                            take_languages=[c for c in bank.languages if c in LANGUAGES],
-                           file_path=getattr(banks.registry(), "files", {}).get(bank.id))
+                           file_name=_served_file_name(bank.id))
 
 
 @bp.get("/<bank_id>/")
@@ -379,20 +379,41 @@ def unpack(text: str) -> bytes | None:
 
 def _preview_source() -> tuple[bytes, str] | None:
     """The bank a preview step works on: the hidden copy, else an upload, a paste, or a file
-    under QUIZ_BANKS named by `path` (only those files: nothing else on disk is read)."""
+    under QUIZ_BANKS named by `bank_file` (only those files: nothing else on disk is read)."""
     if "bank" in request.form:
         raw = unpack(request.form["bank"])
         return (raw, "preview.yaml") if raw is not None else None
-    path = request.form.get("path")
-    if path is not None:
-        if path not in _configured_files()[:MAX_FILES]:
+    name = request.form.get("bank_file")
+    if name is not None:
+        path = _bank_file_named(name)
+        if path is None:
             return None
         try:
             with open(path, "rb") as fh:
-                return fh.read(MAX_PASTE + 1), os.path.basename(path)
+                return fh.read(MAX_PASTE + 1), name
         except OSError:
             return None
     return _posted_source()
+
+
+def _served_file_name(bank_id: str) -> str | None:
+    """The name a preview form gives the file a served bank was loaded from (None if that name
+    would lead to another file)."""
+    path = getattr(banks.registry(), "files", {}).get(bank_id)
+    if path is None:
+        return None
+    name = os.path.basename(path)
+    found = _bank_file_named(name)
+    return name if found and os.path.realpath(found) == os.path.realpath(path) else None
+
+
+def _bank_file_named(name: str) -> str | None:
+    """The file under QUIZ_BANKS with this name. Pages name a file by its name, not its path, so
+    the server's folders don't travel in a form (the first file of a name wins)."""
+    for path in _configured_files()[:MAX_FILES]:
+        if os.path.basename(path) == name:
+            return path
+    return None
 
 
 def _answers_state(bank: Any) -> dict[str, Any]:
@@ -476,6 +497,10 @@ def take(step: str):
     """One step of a preview: the quiz pages, the review and the results page takers see, for a
     bank that is pasted, uploaded or under QUIZ_BANKS, with nothing stored."""
     source = _preview_source()
+    if source is None and "bank_file" in request.form:
+        return _index(400, notice=gettext("There is no bank file called “%(name)s” under QUIZ_BANKS any "
+                                          "more. Pick one from the list below.",
+                                          name=_shorten(request.form["bank_file"], 100)))
     if source is None:
         return _index(400, notice=gettext("The preview lost its copy of the bank (it was damaged or too "
                                           "large). Paste the bank again."))

@@ -74,7 +74,7 @@ def test_bank_files_that_fail_to_load_are_listed_with_their_errors(tmp_path, new
     assert "draft.yaml:78:28: error[BANK_002]: unknown path" in body
     assert "<code>tiny.yaml</code>" in body and "Serves tiny, version 1." in body
     # The served bank's file offers the preview; the broken one does not.
-    assert body.count('name="path"') == 1
+    assert body.count('name="bank_file"') == 1
 
 
 def test_a_broken_edit_shows_its_errors_on_author_while_the_last_good_version_serves(tmp_path, monkeypatch):

@@ -10,6 +10,7 @@ import base64
 import html
 import io
 import json
+import os
 import re
 import zlib
 
@@ -171,16 +172,22 @@ def test_an_uploaded_file_and_a_file_under_quiz_banks_can_be_taken(author):
     r = author.post("/author/preview/start", data={"file": (io.BytesIO(source().encode()), "mine.yaml"),
                                                    "_action": "lang:ko"}, content_type="multipart/form-data")
     assert h1(r.get_data(as_text=True)) == "1단계"
-    r = author.post("/author/preview/start", data={"path": TINY_BANK, "_action": "lang:en"})
+    r = author.post("/author/preview/start", data={"bank_file": os.path.basename(TINY_BANK), "_action": "lang:en"})
     assert h1(r.get_data(as_text=True)) == "Step one"
+
+
+def test_the_bank_list_names_files_without_the_servers_folders(author):
+    body = author.get("/author/").get_data(as_text=True)
+    assert 'name="bank_file" value="tiny.yaml"' in body
+    assert os.path.dirname(os.path.abspath(TINY_BANK)) not in body
 
 
 def test_nothing_outside_quiz_banks_is_read(author, tmp_path):
     other = tmp_path / "other.yaml"
     other.write_text(source(), encoding="utf-8")
-    for path in (str(other), "/etc/passwd", "../tests/data/tiny.yaml"):
-        r = author.post("/author/preview/start", data={"path": path})
-        assert r.status_code == 400 and "Paste the bank again" in r.get_data(as_text=True)
+    for name in (str(other), "other.yaml", "/etc/passwd", "passwd", "../tests/data/tiny.yaml"):
+        r = author.post("/author/preview/start", data={"bank_file": name})
+        assert r.status_code == 400 and "under QUIZ_BANKS any more" in r.get_data(as_text=True)
 
 
 def test_a_damaged_or_oversized_copy_is_refused_with_a_clear_message(author):
