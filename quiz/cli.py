@@ -183,8 +183,11 @@ def simulate_command(bank_ref: str, n: int, seed: int) -> None:
     """Balance audit: random, straight-line and per-path maximising answer sets through the scorer.
 
     Prints the distribution of primary paths, hybrids and archetypes, and flags paths that random
-    takers reach under 5% or over 60% of the time, and archetypes never matched. Exit 1 when a
-    path is never primary in any answer set tried; 0 otherwise; 2 for an unknown bank.
+    takers reach under 5% or over 60% of the time, and archetypes never matched. Also prints the
+    scoring warnings `quiz check` gives (near-duplicate paths, a hybrid share over 35% among
+    takers who lean to one path, an archetype its own profile misses: BANK_031 to BANK_033).
+    Exit 1 when a path is never primary in any answer set tried; 0 otherwise; 2 for an unknown
+    bank.
     """
     from quiz.engine import render, run_audit
     bank = resolve_bank(bank_ref)
