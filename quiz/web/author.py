@@ -325,7 +325,8 @@ def _stats(bank: Any) -> dict[str, Any] | None:
     count, newest = reports.version_state(bank.id, bank.version)
     if not count:
         return None
-    key = (bank.content_hash, count, newest)
+    # Per database (two apps in one process, as in the tests, or two instances) and per sample size.
+    key = (current_app.config.get("SQLALCHEMY_DATABASE_URI"), bank.content_hash, count, newest, STATS_LATEST)
     report = _STATS.get(key)
     if report is None:
         report = reports.compute_stats(bank, latest=STATS_LATEST)
